@@ -1,0 +1,708 @@
+/*
+ * tini_native.c: the syscalls of tini-ts, and nothing else.
+ *
+ * Mechanism only. TypeScript decides which signal goes where, what an exit
+ * status means, when to give up and what to log; this file carries those
+ * decisions out in places JavaScript cannot reach:
+ *
+ *  - signal handlers that forward (kill(2)) and reap (waitpid(2)) right in the
+ *    handler, so forwarding and reaping go on while the JS event loop is busy
+ *    or blocked (brief: "PID 1 may not stall");
+ *  - fork/exec of the program, because libuv reaps its own children with
+ *    waitpid(pid) and a waitpid(-1) reaper would steal their statuses;
+ *  - prctl(2) for the subreaper bit and the parent-death signal.
+ *
+ * Everything a handler or the forked child touches is async-signal-safe
+ * (signal-safety(7)): kill, waitpid, waitid, open/read/close, write, getpid,
+ * clock_gettime, sigaction, sigprocmask, setpgid, tcsetpgrp, fcntl, execve,
+ * _exit, and lock-free atomics. Signals reach any of Node's threads, so a
+ * handler may run on several threads at once; the only shared state is
+ * atomics and a lock-free ring (Vyukov's bounded MPMC queue) that hands
+ * events to the single JS consumer.
+ *
+ * sigprocmask, not pthread_sigmask: the latter pulls GLIBC_2.32 into the
+ * addon, sigprocmask keeps it at 2.28 (Node 24's own floor). On Linux both act
+ * on the calling thread only.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <node_api.h>
+
+extern char **environ;
+
+#define MAX_SIG 65 /* signals are 1..64 on Linux */
+
+/* ---- events handed to JS ------------------------------------------------ */
+
+enum { EV_REAPED = 1, EV_SIGNAL = 2 };
+
+typedef struct {
+  int32_t type;
+  int32_t pid;     /* EV_REAPED: reaped pid; EV_SIGNAL: target (neg = group) */
+  int32_t status;  /* EV_REAPED: wait status; EV_SIGNAL: signal received */
+  int32_t extra;   /* EV_SIGNAL: signal sent (0 = dropped/held); */
+  int32_t err;     /* EV_SIGNAL: errno of kill (0 = ok, -1 = held for later) */
+  int32_t sender;  /* EV_SIGNAL: si_pid of the sender */
+  uint64_t start;  /* EV_REAPED with details: starttime in clock ticks */
+  int64_t at_ns;   /* CLOCK_MONOTONIC when it happened */
+  char comm[16];   /* EV_REAPED with details: command name */
+} event_t;
+
+typedef struct {
+  size_t seq; /* atomic */
+  event_t ev;
+} slot_t;
+
+#define RING_SIZE 8192 /* power of two */
+static slot_t ring[RING_SIZE];
+static size_t ring_head; /* producers: next position to claim */
+static size_t ring_tail; /* consumer (JS thread only) */
+static uint64_t ring_dropped; /* events lost because the ring was full */
+
+/* ---- policy set by JS, read by handlers --------------------------------- */
+
+static int fwd_map[MAX_SIG];     /* signal to send for each one received; 0 = drop */
+static int fwd_handled[MAX_SIG]; /* 1 = our forwarding handler is installed */
+static int to_group;             /* 1 = kill(-pgid) instead of kill(pid) */
+static int details;              /* 1 = read comm/starttime of reaped orphans */
+static pid_t child_pid;          /* 0 until spawned */
+static int child_alive;
+static int child_status = -1;    /* wait status once reaped */
+static uint64_t pending_mask;    /* signals that arrived before the child ran */
+static uint64_t reaped_total, forwarded_total;
+static int wake_fd = -1;         /* write end of the pipe JS listens on */
+static pid_t self_pid;
+
+#define LOAD(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#define ADD(p, v) __atomic_add_fetch((p), (v), __ATOMIC_ACQ_REL)
+
+static int64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void ring_push(const event_t *ev) {
+  size_t pos = __atomic_load_n(&ring_head, __ATOMIC_RELAXED);
+  for (;;) {
+    slot_t *s = &ring[pos & (RING_SIZE - 1)];
+    size_t seq = LOAD(&s->seq);
+    intptr_t dif = (intptr_t)seq - (intptr_t)pos;
+    if (dif == 0) {
+      if (__atomic_compare_exchange_n(&ring_head, &pos, pos + 1, 1, __ATOMIC_RELAXED,
+                                      __ATOMIC_RELAXED)) {
+        s->ev = *ev;
+        STORE(&s->seq, pos + 1);
+        return;
+      }
+    } else if (dif < 0) {
+      ADD(&ring_dropped, 1); /* full: the event is lost, the work was done */
+      return;
+    } else {
+      pos = __atomic_load_n(&ring_head, __ATOMIC_RELAXED);
+    }
+  }
+}
+
+static int ring_pop(event_t *out) {
+  size_t pos = ring_tail;
+  slot_t *s = &ring[pos & (RING_SIZE - 1)];
+  size_t seq = LOAD(&s->seq);
+  if ((intptr_t)seq - (intptr_t)(pos + 1) < 0) return 0; /* empty (or being written) */
+  *out = s->ev;
+  ring_tail = pos + 1;
+  STORE(&s->seq, pos + RING_SIZE);
+  return 1;
+}
+
+static void wake_js(void) {
+  int fd = LOAD(&wake_fd);
+  if (fd >= 0) {
+    char b = 1;
+    ssize_t r = write(fd, &b, 1); /* non-blocking: a full pipe is a pending wake already */
+    (void)r;
+  }
+}
+
+/* ---- reaping ------------------------------------------------------------ */
+
+static void fmt_uint(char *dst, unsigned long v) {
+  char tmp[24];
+  int n = 0;
+  do { tmp[n++] = (char)('0' + v % 10); v /= 10; } while (v);
+  while (n) *dst++ = tmp[--n];
+  *dst = 0;
+}
+
+/* Read comm and starttime of a zombie from /proc/PID/stat (proc(5)). Only
+ * open/read/close: safe in a handler. */
+static void read_stat(pid_t pid, event_t *ev) {
+  char path[40] = "/proc/";
+  fmt_uint(path + 6, (unsigned long)pid);
+  strcat(path, "/stat"); /* strcat is async-signal-safe since POSIX.1-2016 */
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  char buf[512];
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return;
+  buf[n] = 0;
+  char *lp = strchr(buf, '('), *rp = strrchr(buf, ')');
+  if (!lp || !rp || rp < lp) return;
+  size_t len = (size_t)(rp - lp - 1);
+  if (len > 15) len = 15;
+  memcpy(ev->comm, lp + 1, len);
+  ev->comm[len] = 0;
+  /* field 22 is starttime; field 3 (state) follows ") " */
+  char *p = rp + 2;
+  int field = 3;
+  while (*p && field < 22) {
+    if (*p == ' ') field++;
+    p++;
+  }
+  uint64_t v = 0;
+  while (*p >= '0' && *p <= '9') v = v * 10 + (uint64_t)(*p++ - '0');
+  ev->start = v;
+}
+
+static void record_reap(pid_t pid, int status, const event_t *peek) {
+  event_t ev;
+  if (peek) ev = *peek; else memset(&ev, 0, sizeof ev);
+  ev.type = EV_REAPED;
+  ev.pid = pid;
+  ev.status = status;
+  ev.at_ns = now_ns();
+  ADD(&reaped_total, 1);
+  if (pid == LOAD(&child_pid)) {
+    STORE(&child_status, status);
+    STORE(&child_alive, 0);
+  }
+  ring_push(&ev);
+}
+
+/* Reap every child that is dead now. waitpid(-1, WNOHANG) until it says no
+ * more: SIGCHLD does not queue, so one signal may stand for many exits. */
+static int reap_all(void) {
+  int n = 0;
+  for (;;) {
+    int status;
+    pid_t pid;
+    if (LOAD(&details)) {
+      /* Peek first (WNOWAIT) so the zombie's /proc entry is still there. */
+      siginfo_t si;
+      memset(&si, 0, sizeof si);
+      if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0) {
+        if (errno == EINTR) continue;
+        break;
+      }
+      event_t peek;
+      memset(&peek, 0, sizeof peek);
+      read_stat(si.si_pid, &peek);
+      pid = waitpid(si.si_pid, &status, WNOHANG);
+      if (pid <= 0) continue; /* another thread's handler took it */
+      record_reap(pid, status, &peek);
+    } else {
+      pid = waitpid(-1, &status, WNOHANG);
+      if (pid < 0 && errno == EINTR) continue;
+      if (pid <= 0) break; /* 0: children alive, none dead; -1 ECHILD: none */
+      record_reap(pid, status, NULL);
+    }
+    n++;
+  }
+  return n;
+}
+
+/* ---- forwarding --------------------------------------------------------- */
+
+static void send_to_child(int sig, pid_t sender) {
+  event_t ev;
+  memset(&ev, 0, sizeof ev);
+  ev.type = EV_SIGNAL;
+  ev.status = sig;
+  ev.sender = sender;
+  ev.at_ns = now_ns();
+  int to = LOAD(&fwd_map[sig]);
+  pid_t pid = LOAD(&child_pid);
+  ev.extra = to;
+  if (to == 0) {
+    ev.err = 0; /* dropped by policy (--rewrite SIG:0) */
+  } else if (pid <= 0) {
+    ev.err = -1; /* no program yet: held (pending_mask) */
+  } else if (!LOAD(&child_alive) && !LOAD(&to_group)) {
+    ev.pid = pid;
+    ev.err = ESRCH; /* reaped: never signal a pid that may be reused */
+  } else {
+    pid_t target = LOAD(&to_group) ? -pid : pid;
+    ev.pid = target;
+    ev.err = kill(target, to) == 0 ? 0 : errno;
+    if (ev.err == 0) ADD(&forwarded_total, 1);
+  }
+  ring_push(&ev);
+}
+
+/* Deliver signals held while the program was being started. Whoever
+ * exchanges the mask delivers it, so each held signal goes out once. */
+static void flush_pending(void) {
+  uint64_t m = __atomic_exchange_n(&pending_mask, 0, __ATOMIC_ACQ_REL);
+  for (int sig = 1; m && sig < MAX_SIG; sig++) {
+    if (m & (1ULL << (sig - 1))) {
+      m &= ~(1ULL << (sig - 1));
+      send_to_child(sig, 0);
+    }
+  }
+}
+
+static void on_signal(int sig, siginfo_t *si, void *uctx) {
+  (void)uctx;
+  int saved = errno;
+  pid_t sender = si ? si->si_pid : 0;
+  /* SIGPIPE/SIGXFSZ raised by our own writes (a log line into a closed pipe)
+   * are ours, not the program's: the write fails with EPIPE/EFBIG instead. */
+  if ((sig == SIGPIPE || sig == SIGXFSZ) && si && si->si_code == SI_USER && sender == self_pid) {
+    errno = saved;
+    return;
+  }
+  if (LOAD(&child_pid) > 0) {
+    send_to_child(sig, sender);
+  } else {
+    __atomic_or_fetch(&pending_mask, 1ULL << (sig - 1), __ATOMIC_ACQ_REL);
+    event_t ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = EV_SIGNAL;
+    ev.status = sig;
+    ev.extra = LOAD(&fwd_map[sig]);
+    ev.err = -1;
+    ev.sender = sender;
+    ev.at_ns = now_ns();
+    ring_push(&ev);
+    /* The child may have been stored meanwhile: then deliver it ourselves. */
+    if (LOAD(&child_pid) > 0) flush_pending();
+  }
+  wake_js();
+  errno = saved;
+}
+
+static void on_sigchld(int sig, siginfo_t *si, void *uctx) {
+  (void)sig; (void)si; (void)uctx;
+  int saved = errno;
+  if (reap_all() > 0) wake_js();
+  errno = saved;
+}
+
+/* ---- N-API helpers ------------------------------------------------------ */
+
+#define CHECK(call)                                                   \
+  do {                                                                \
+    if ((call) != napi_ok) {                                          \
+      napi_throw_error(env, NULL, "tini-ts native: " #call " failed"); \
+      return NULL;                                                    \
+    }                                                                 \
+  } while (0)
+
+static napi_value num(napi_env env, double v) {
+  napi_value r;
+  napi_create_double(env, v, &r);
+  return r;
+}
+
+static void set_num(napi_env env, napi_value obj, const char *k, double v) {
+  napi_set_named_property(env, obj, k, num(env, v));
+}
+
+static napi_value throw_errno(napi_env env, const char *what, int err) {
+  char msg[160];
+  strncpy(msg, what, 100);
+  msg[100] = 0;
+  strcat(msg, ": ");
+  strncat(msg, strerror(err), 50);
+  napi_value m, e;
+  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &m);
+  napi_create_error(env, NULL, m, &e);
+  set_num(env, e, "errno", err);
+  napi_throw(env, e);
+  return NULL;
+}
+
+static int32_t arg_i32(napi_env env, napi_value v) {
+  int32_t r = 0;
+  napi_get_value_int32(env, v, &r);
+  return r;
+}
+
+/* Copy a JS array of strings into a NULL-terminated C array (heap, parent
+ * side, before fork: the child only reads it). */
+static char **string_array(napi_env env, napi_value arr, uint32_t extra) {
+  uint32_t n = 0;
+  if (napi_get_array_length(env, arr, &n) != napi_ok) return NULL;
+  char **out = calloc(n + 1 + extra, sizeof(char *));
+  if (!out) return NULL;
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value el;
+    size_t len = 0;
+    napi_get_element(env, arr, i, &el);
+    if (napi_get_value_string_utf8(env, el, NULL, 0, &len) != napi_ok) goto fail;
+    out[i] = malloc(len + 1);
+    if (!out[i]) goto fail;
+    napi_get_value_string_utf8(env, el, out[i], len + 1, &len);
+  }
+  return out;
+fail:
+  for (uint32_t i = 0; i < n; i++) free(out[i]);
+  free(out);
+  return NULL;
+}
+
+static void free_array(char **a) {
+  if (!a) return;
+  for (char **p = a; *p; p++) free(*p);
+  free(a);
+}
+
+/* ---- exported calls ----------------------------------------------------- */
+
+/* setup(): create the wake pipe; returns its read end for JS to watch. */
+static napi_value js_setup(napi_env env, napi_callback_info info) {
+  (void)info;
+  self_pid = getpid();
+  for (size_t i = 0; i < RING_SIZE; i++) ring[i].seq = i;
+  int p[2];
+  if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0) return throw_errno(env, "pipe2", errno);
+  STORE(&wake_fd, p[1]);
+  napi_value r;
+  napi_create_object(env, &r);
+  set_num(env, r, "wakeFd", p[0]);
+  set_num(env, r, "sigrtmin", SIGRTMIN);
+  set_num(env, r, "sigrtmax", SIGRTMAX);
+  set_num(env, r, "clockTicks", (double)sysconf(_SC_CLK_TCK));
+  return r;
+}
+
+/* setPolicy(map: Int32Array(65), toGroup, details) */
+static napi_value js_set_policy(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  napi_typedarray_type t;
+  size_t len;
+  void *data;
+  CHECK(napi_get_typedarray_info(env, argv[0], &t, &len, &data, NULL, NULL));
+  if (t != napi_int32_array || len < MAX_SIG) {
+    napi_throw_type_error(env, NULL, "setPolicy: map must be an Int32Array(65)");
+    return NULL;
+  }
+  for (int i = 0; i < MAX_SIG; i++) STORE(&fwd_map[i], ((int32_t *)data)[i]);
+  bool b;
+  napi_get_value_bool(env, argv[1], &b);
+  STORE(&to_group, b ? 1 : 0);
+  napi_get_value_bool(env, argv[2], &b);
+  STORE(&details, b ? 1 : 0);
+  return NULL;
+}
+
+/* installHandlers(signals: number[]): forward these; reap on SIGCHLD; ignore
+ * SIGTTIN/SIGTTOU (the program owns the terminal, tini does the same). */
+static napi_value js_install(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  uint32_t n = 0;
+  CHECK(napi_get_array_length(env, argv[0], &n));
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sigfillset(&sa.sa_mask); /* one handler at a time per thread */
+  sa.sa_flags = SA_SIGINFO | SA_RESTART;
+  sa.sa_sigaction = on_signal;
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value el;
+    napi_get_element(env, argv[0], i, &el);
+    int sig = arg_i32(env, el);
+    if (sig <= 0 || sig >= MAX_SIG) continue;
+    if (sigaction(sig, &sa, NULL) < 0) return throw_errno(env, "sigaction", errno);
+    STORE(&fwd_handled[sig], 1);
+  }
+  sa.sa_sigaction = on_sigchld;
+  sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_NOCLDSTOP;
+  if (sigaction(SIGCHLD, &sa, NULL) < 0) return throw_errno(env, "sigaction(SIGCHLD)", errno);
+  struct sigaction ign;
+  memset(&ign, 0, sizeof ign);
+  ign.sa_handler = SIG_IGN;
+  sigaction(SIGTTIN, &ign, NULL);
+  sigaction(SIGTTOU, &ign, NULL);
+  /* Orphans that died before the handler existed. */
+  if (reap_all() > 0) wake_js();
+  return NULL;
+}
+
+/* Is the handler for sig still ours? (Node replaces it when JS listens.) */
+static napi_value js_handler_is_ours(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int sig = arg_i32(env, argv[0]);
+  struct sigaction cur;
+  napi_value r;
+  if (sigaction(sig, NULL, &cur) < 0) return throw_errno(env, "sigaction", errno);
+  bool ours = (cur.sa_flags & SA_SIGINFO) &&
+              (cur.sa_sigaction == on_signal || cur.sa_sigaction == on_sigchld);
+  napi_get_boolean(env, ours, &r);
+  return r;
+}
+
+/* In the child between fork and exec: async-signal-safe calls only. */
+static void child_after_fork(char *const *argv, char *const *envp, int new_group, int take_tty,
+                             int errfd) {
+  int step = 0;
+  if (new_group) {
+    step = 1;
+    if (setpgid(0, 0) < 0) goto fail;
+    /* SIGTTOU is blocked here, so tcsetpgrp from a background group works
+     * (tcsetpgrp(3)); done in the child so the program never runs in the
+     * background (see tini's isolate_child). */
+    if (take_tty) {
+      step = 2;
+      if (tcsetpgrp(STDIN_FILENO, getpgrp()) < 0 && errno != ENOTTY && errno != ENXIO) goto fail;
+    }
+  }
+  /* Every disposition to default: exec keeps SIG_IGN (Node ignores SIGPIPE
+   * and SIGXFSZ, we ignore SIGTTIN/SIGTTOU), handlers reset anyway. */
+  struct sigaction dfl;
+  memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < MAX_SIG; sig++) {
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    sigaction(sig, &dfl, NULL); /* EINVAL for glibc's internal 32/33: fine */
+  }
+  /* Node marks fds 0-16 close-on-exec at start: give the program its stdio. */
+  for (int fd = 0; fd <= 2; fd++) {
+    int fl = fcntl(fd, F_GETFD);
+    if (fl >= 0 && (fl & FD_CLOEXEC)) fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
+  }
+  sigset_t empty;
+  sigemptyset(&empty);
+  sigprocmask(SIG_SETMASK, &empty, NULL);
+  step = 3;
+  /* execvpe searches PATH like execvp (and runs a script without #! via
+   * /bin/sh, as tini does with execvp), with the environment we were given. */
+  execvpe(argv[0], argv, envp);
+fail:;
+  int err = errno;
+  int report[2] = {step, err};
+  ssize_t w = write(errfd, report, sizeof report);
+  (void)w;
+  _exit(step == 3 && (err == ENOENT || err == ENOTDIR) ? 127 : 126);
+}
+
+/* spawn(argv: string[], env: string[], newGroup: bool, takeTty: bool)
+ *   -> { pid } on success, { pid, step, errno } when exec failed. */
+static napi_value js_spawn(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value args[4];
+  CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
+  char **argv = string_array(env, args[0], 0);
+  /* env null: pass environ itself, exactly as the init was given it. */
+  napi_valuetype et;
+  napi_typeof(env, args[1], &et);
+  int own_env = et != napi_null && et != napi_undefined;
+  char **envp = own_env ? string_array(env, args[1], 0) : environ;
+  bool new_group = false, take_tty = false;
+  napi_get_value_bool(env, args[2], &new_group);
+  napi_get_value_bool(env, args[3], &take_tty);
+  if (!argv || !argv[0] || !envp) {
+    free_array(argv);
+    if (own_env) free_array(envp);
+    napi_throw_type_error(env, NULL, "spawn: argv must be a non-empty array of strings");
+    return NULL;
+  }
+  int errp[2];
+  if (pipe2(errp, O_CLOEXEC) < 0) {
+    free_array(argv);
+    if (own_env) free_array(envp);
+    return throw_errno(env, "pipe2", errno);
+  }
+  /* Block everything on this thread across fork: the child starts with all
+   * signals blocked, so none runs our handlers in the child before exec. */
+  sigset_t all, old;
+  sigfillset(&all);
+  sigprocmask(SIG_SETMASK, &all, &old);
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(errp[0]);
+    child_after_fork(argv, envp, new_group, take_tty, errp[1]);
+  }
+  int fork_err = errno;
+  if (pid > 0) {
+    STORE(&child_alive, 1);
+    STORE(&child_pid, pid);
+    flush_pending(); /* signals that arrived while starting go out now */
+  }
+  sigprocmask(SIG_SETMASK, &old, NULL);
+  close(errp[1]);
+  free_array(argv);
+  if (own_env) free_array(envp);
+  if (pid < 0) {
+    close(errp[0]);
+    return throw_errno(env, "fork", fork_err);
+  }
+  int report[2] = {0, 0};
+  ssize_t got;
+  do { got = read(errp[0], report, sizeof report); } while (got < 0 && errno == EINTR);
+  close(errp[0]);
+  napi_value r;
+  napi_create_object(env, &r);
+  set_num(env, r, "pid", pid);
+  if (got == (ssize_t)sizeof report) {
+    set_num(env, r, "step", report[0]);
+    set_num(env, r, "errno", report[1]);
+    napi_value m;
+    napi_create_string_utf8(env, strerror(report[1]), NAPI_AUTO_LENGTH, &m);
+    napi_set_named_property(env, r, "message", m);
+  }
+  return r;
+}
+
+/* drain(): every event recorded since the last call, oldest first. */
+static napi_value js_drain(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value out;
+  CHECK(napi_create_array(env, &out));
+  event_t ev;
+  uint32_t i = 0;
+  while (ring_pop(&ev)) {
+    napi_value o;
+    napi_create_object(env, &o);
+    set_num(env, o, "type", ev.type);
+    set_num(env, o, "pid", ev.pid);
+    set_num(env, o, "status", ev.status);
+    set_num(env, o, "extra", ev.extra);
+    set_num(env, o, "err", ev.err);
+    set_num(env, o, "sender", ev.sender);
+    set_num(env, o, "start", (double)ev.start);
+    set_num(env, o, "atNs", (double)ev.at_ns);
+    napi_value s;
+    napi_create_string_utf8(env, ev.comm, strnlen(ev.comm, 16), &s);
+    napi_set_named_property(env, o, "comm", s);
+    napi_set_element(env, out, i++, o);
+  }
+  return out;
+}
+
+/* reapNow(): reap from JS (after the program exited: "reap what is already
+ * dead"); the count reaped by this call. */
+static napi_value js_reap_now(napi_env env, napi_callback_info info) {
+  (void)info;
+  /* Block SIGCHLD on this thread so its handler does not interleave here. */
+  sigset_t s, old;
+  sigemptyset(&s);
+  sigaddset(&s, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &s, &old);
+  int n = reap_all();
+  sigprocmask(SIG_SETMASK, &old, NULL);
+  return num(env, n);
+}
+
+static napi_value js_stats(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value r;
+  napi_create_object(env, &r);
+  set_num(env, r, "reaped", (double)LOAD(&reaped_total));
+  set_num(env, r, "forwarded", (double)LOAD(&forwarded_total));
+  set_num(env, r, "dropped", (double)LOAD(&ring_dropped));
+  set_num(env, r, "childPid", LOAD(&child_pid));
+  set_num(env, r, "childStatus", LOAD(&child_status));
+  return r;
+}
+
+/* kill(pid, sig) -> 0 or errno */
+static napi_value js_kill(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int r = kill(arg_i32(env, argv[0]), arg_i32(env, argv[1]));
+  return num(env, r == 0 ? 0 : errno);
+}
+
+/* prctl(2) wrappers. */
+static napi_value js_set_subreaper(napi_env env, napi_callback_info info) {
+  (void)info;
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+    return throw_errno(env, "prctl(PR_SET_CHILD_SUBREAPER)", errno);
+  return NULL;
+}
+
+static napi_value js_is_subreaper(napi_env env, napi_callback_info info) {
+  (void)info;
+  int bit = 0;
+  napi_value r;
+  if (prctl(PR_GET_CHILD_SUBREAPER, &bit, 0, 0, 0) < 0) bit = 0;
+  napi_get_boolean(env, bit == 1, &r);
+  return r;
+}
+
+static napi_value js_set_pdeathsig(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (prctl(PR_SET_PDEATHSIG, arg_i32(env, argv[0]), 0, 0, 0) < 0)
+    return throw_errno(env, "prctl(PR_SET_PDEATHSIG)", errno);
+  return NULL;
+}
+
+/* Terminal facts for the tty hand-off decision (made in TS). */
+static napi_value js_tty_info(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value r;
+  napi_create_object(env, &r);
+  set_num(env, r, "isatty", isatty(STDIN_FILENO));
+  set_num(env, r, "foreground", tcgetpgrp(STDIN_FILENO));
+  set_num(env, r, "pgrp", getpgrp());
+  set_num(env, r, "pid", getpid());
+  return r;
+}
+
+/* giveTerminal(pgrp): make pgrp the terminal's foreground group again (the
+ * init hands it back after the program ends; SIGTTOU is ignored, so this
+ * works from the background, tcsetpgrp(3)). 0 or errno. */
+static napi_value js_give_terminal(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int r = tcsetpgrp(STDIN_FILENO, arg_i32(env, argv[0]));
+  return num(env, r == 0 ? 0 : errno);
+}
+
+#define FN(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_default, NULL}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      FN("setup", js_setup),
+      FN("setPolicy", js_set_policy),
+      FN("installHandlers", js_install),
+      FN("handlerIsOurs", js_handler_is_ours),
+      FN("spawn", js_spawn),
+      FN("drain", js_drain),
+      FN("reapNow", js_reap_now),
+      FN("stats", js_stats),
+      FN("kill", js_kill),
+      FN("setSubreaper", js_set_subreaper),
+      FN("isSubreaper", js_is_subreaper),
+      FN("setParentDeathSignal", js_set_pdeathsig),
+      FN("ttyInfo", js_tty_info),
+      FN("giveTerminal", js_give_terminal),
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

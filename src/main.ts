@@ -1,0 +1,44 @@
+// Composition root: parse, then hand over to the mode asked for.
+import * as fs from 'node:fs'
+import { parseCli } from './cli'
+import { Logger } from './log'
+import { loadNative } from './native-loader'
+import { Supervisor } from './supervisor'
+
+function write(fd: number, text: string | undefined): void {
+  if (text) fs.writeSync(fd, text)
+}
+
+export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
+  const parsed = parseCli(argv, process.env)
+  if (parsed.kind === 'print') {
+    write(1, parsed.stdout)
+    write(2, parsed.stderr)
+    return parsed.exitCode
+  }
+  const cfg = parsed.config
+  if (cfg.mode === 'zombies') return (await import('./zombies')).runZombies({ json: cfg.json })
+  if (cfg.mode === 'demo') return (await import('./demo')).runDemo()
+  const log = new Logger(cfg.verbosity, cfg.logFormat)
+  let native
+  try {
+    native = loadNative()
+  } catch (e) {
+    log.fatal('setup', (e as Error).message)
+    await log.flush(1000)
+    return 1
+  }
+  const code = await new Supervisor(cfg, native, log).run()
+  await log.flush()
+  return code
+}
+
+if (require.main === module) {
+  main().then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      fs.writeSync(2, `[FATAL tini-ts (${process.pid})] ${(e as Error).stack ?? String(e)}\n`)
+      process.exit(1)
+    },
+  )
+}

@@ -1,0 +1,54 @@
+// The typed face of the C addon (native/tini_native.c). Mechanism only: every
+// decision about what to call, and when, lives in the TypeScript modules.
+
+/** One thing the addon's signal handlers did, drained from its lock-free ring. */
+export interface NativeEvent {
+  /** EVENT_REAPED or EVENT_SIGNAL */
+  type: number
+  /** reaped: the pid; signal: the target (negative = process group), 0 if none */
+  pid: number
+  /** reaped: the wait status (wait(2)); signal: the signal received */
+  status: number
+  /** signal: the signal sent after rewriting (0 = dropped by policy) */
+  extra: number
+  /** signal: errno of kill(2), 0 = delivered, -1 = held until the program runs */
+  err: number
+  /** signal: si_pid of the sender (0 = kernel or unknown) */
+  sender: number
+  /** reaped with details: starttime in clock ticks since boot (proc(5)) */
+  start: number
+  /** CLOCK_MONOTONIC in ns when the handler ran */
+  atNs: number
+  /** reaped with details: the command name (comm), else '' */
+  comm: string
+}
+
+export const EVENT_REAPED = 1
+export const EVENT_SIGNAL = 2
+
+export interface SpawnResult {
+  pid: number
+  /** set when exec failed: 1 setpgid, 2 tcsetpgrp, 3 exec */
+  step?: number
+  errno?: number
+  message?: string
+}
+
+export interface NativeBinding {
+  setup(): { wakeFd: number; sigrtmin: number; sigrtmax: number; clockTicks: number }
+  setPolicy(map: Int32Array, toGroup: boolean, details: boolean): void
+  installHandlers(signals: number[]): void
+  handlerIsOurs(signal: number): boolean
+  /** env null: the init's own environment, passed on untouched */
+  spawn(argv: string[], env: string[] | null, newGroup: boolean, takeTty: boolean): SpawnResult
+  drain(): NativeEvent[]
+  reapNow(): number
+  stats(): { reaped: number; forwarded: number; dropped: number; childPid: number; childStatus: number }
+  kill(pid: number, signal: number): number
+  setSubreaper(): void
+  isSubreaper(): boolean
+  setParentDeathSignal(signal: number): void
+  ttyInfo(): { isatty: number; foreground: number; pgrp: number; pid: number }
+  /** tcsetpgrp(0, pgrp): 0 or errno */
+  giveTerminal(pgrp: number): number
+}

@@ -1,0 +1,82 @@
+// Signal tables: names <-> numbers (standard and real-time), and which
+// signals an init forwards. Pure data and parsing; no side effects.
+import { constants } from 'node:os'
+
+/** glibc's SIGRTMIN/SIGRTMAX on Linux (34/64: glibc keeps 32 and 33 for
+ * itself). The addon reports the real values at run time. */
+export interface RtRange {
+  min: number
+  max: number
+}
+export const DEFAULT_RT: RtRange = { min: 34, max: 64 }
+
+const STANDARD: Record<string, number> = {}
+for (const [name, num] of Object.entries(constants.signals)) {
+  if (num >= 1 && num <= 31) STANDARD[name] = num
+}
+
+/** Canonical name of a standard signal (first name Node lists for it). */
+const CANONICAL = new Map<number, string>()
+for (const [name, num] of Object.entries(STANDARD)) {
+  if (!CANONICAL.has(num)) CANONICAL.set(num, name)
+}
+// Prefer the usual names over Node's aliases.
+for (const [name, num] of [['SIGABRT', 6], ['SIGCHLD', 17], ['SIGIO', 29], ['SIGSYS', 31]] as const) {
+  if (STANDARD[name] === num) CANONICAL.set(num, name)
+}
+
+/** Signals never forwarded: SIGCHLD is the init's own business, SIGKILL and
+ * SIGSTOP cannot be caught, the synchronous faults are about the init itself
+ * (tini leaves the same set unblocked), and SIGTTIN/SIGTTOU are ignored so a
+ * background init never stops on its terminal (tini does the same). */
+export const NOT_FORWARDED = new Set(
+  ['SIGCHLD', 'SIGKILL', 'SIGSTOP', 'SIGSEGV', 'SIGBUS', 'SIGFPE', 'SIGILL', 'SIGTRAP', 'SIGSYS', 'SIGABRT', 'SIGTTIN', 'SIGTTOU'].map(
+    (n) => STANDARD[n],
+  ),
+)
+
+/** Every signal the init catches and forwards, standard then real-time. */
+export function forwardedSignals(rt: RtRange = DEFAULT_RT): number[] {
+  const out: number[] = []
+  for (let s = 1; s <= 31; s++) if (!NOT_FORWARDED.has(s)) out.push(s)
+  for (let s = rt.min; s <= rt.max; s++) out.push(s)
+  return out
+}
+
+export function signalName(num: number, rt: RtRange = DEFAULT_RT): string {
+  const std = CANONICAL.get(num)
+  if (std) return std
+  if (num >= rt.min && num <= rt.max) {
+    const fromMin = num - rt.min
+    const fromMax = rt.max - num
+    if (fromMin === 0) return 'SIGRTMIN'
+    if (fromMax === 0) return 'SIGRTMAX'
+    return fromMin <= fromMax ? `SIGRTMIN+${fromMin}` : `SIGRTMAX-${fromMax}`
+  }
+  return `signal ${num}`
+}
+
+/**
+ * Parses a signal given by name (`SIGTERM`, `TERM`, `sigterm`), real-time name
+ * (`SIGRTMIN+3`, `RTMAX-1`) or number (`15`). Returns undefined when it names
+ * no signal.
+ */
+export function parseSignal(spec: string, rt: RtRange = DEFAULT_RT): number | undefined {
+  const s = spec.trim()
+  if (/^\d+$/.test(s)) {
+    const n = Number(s)
+    return (n >= 1 && n <= 31) || (n >= rt.min && n <= rt.max) ? n : undefined
+  }
+  const up = s.toUpperCase()
+  const name = up.startsWith('SIG') ? up : `SIG${up}`
+  if (name in STANDARD) return STANDARD[name]
+  const m = /^SIGRT(MIN|MAX)(?:([+-])(\d+))?$/.exec(name)
+  if (m) {
+    const off = m[3] === undefined ? 0 : Number(m[3])
+    let n: number
+    if (m[1] === 'MIN') n = m[2] === '-' ? NaN : rt.min + off
+    else n = m[2] === '+' ? NaN : rt.max - off
+    return n >= rt.min && n <= rt.max ? n : undefined
+  }
+  return undefined
+}

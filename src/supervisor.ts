@@ -1,0 +1,218 @@
+// The init's main loop, as policy over the addon's mechanism. Modelled on
+// tini's main(): set up signals, spawn the program, then handle what the
+// signal handlers report until the program has exited.
+//
+// The handlers in native/tini_native.c forward and reap by themselves, so a
+// busy or blocked event loop delays only the bookkeeping here (logs, exit),
+// never a signal or a reap. They wake us through a pipe; we drain their ring.
+import * as fs from 'node:fs'
+import * as net from 'node:net'
+import type { Config } from './cli'
+import { decodeWaitStatus, exitCodeFor, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, EXIT_USAGE } from './exit-code'
+import type { Logger } from './log'
+import { EVENT_REAPED, type NativeBinding, type NativeEvent } from './native'
+import { forwardingMap } from './rewrite'
+import { forwardedSignals, signalName, type RtRange } from './signals'
+import { realDeps, terminateTree } from './terminate'
+
+/** Exit code after --timeout fired (coreutils timeout(1) uses the same). */
+export const EXIT_TIMEOUT = 124
+const ESRCH = 3
+const SIGTERM = 15
+const SIGINT = 2
+
+const REAPER_WARNING =
+  "tini-ts is not running as PID 1 and isn't registered as a child subreaper.\n" +
+  "Zombie processes will not be re-parented to tini-ts, so zombie reaping won't work.\n" +
+  'To fix the problem, use the -s option or set the environment variable TINI_SUBREAPER ' +
+  'to register tini-ts as a child subreaper, or run tini-ts as PID 1.'
+
+export class Supervisor {
+  private rt: RtRange = { min: 34, max: 64 }
+  private clockTicks = 100
+  private programPid = 0
+  private tookTerminal = false
+  private ownPgrp = 0
+  private wake: net.Socket | undefined
+  private finishing = false
+  private timedOut = false
+  private timer: NodeJS.Timeout | undefined
+  private orphans = 0
+  private forwarded = 0
+  private done!: (code: number) => void
+
+  constructor(
+    private readonly cfg: Config,
+    private readonly native: NativeBinding,
+    private readonly log: Logger,
+  ) {}
+
+  /** Runs until the program (or pause mode) ends; resolves to the exit code. */
+  run(): Promise<number> {
+    const setupError = this.setUp()
+    if (setupError !== undefined) return Promise.resolve(setupError)
+    return new Promise((resolve) => {
+      this.done = resolve
+      this.start()
+    })
+  }
+
+  /** Phase 1 (catatonit's "setup may bail"): anything failing here exits
+   * before a program exists. */
+  private setUp(): number | undefined {
+    const { cfg, native, log } = this
+    const s = native.setup()
+    this.rt = { min: s.sigrtmin, max: s.sigrtmax }
+    this.clockTicks = s.clockTicks
+    try {
+      if (cfg.parentDeathSignal !== undefined) native.setParentDeathSignal(cfg.parentDeathSignal)
+      if (cfg.subreaper) native.setSubreaper()
+    } catch (e) {
+      log.fatal('setup', (e as Error).message)
+      return EXIT_USAGE
+    }
+    if (process.pid !== 1 && !native.isSubreaper()) log.warn('reaper-check', REAPER_WARNING)
+    const details = cfg.warnOnReap || log.enabled('debug') || (cfg.logFormat === 'json' && log.enabled('info'))
+    native.setPolicy(forwardingMap(cfg.rewrite, this.rt), cfg.killProcessGroup, details)
+    native.installHandlers(forwardedSignals(this.rt))
+    // Listen for the handlers' wake-ups. A pipe in libuv's epoll: no timer,
+    // no wake-up while nothing happens.
+    this.wake = new net.Socket({ fd: s.wakeFd, readable: true, writable: false })
+    this.wake.on('data', () => this.onEvents(native.drain()))
+    this.wake.on('error', (e) => log.warn('internal', `wake pipe: ${e.message}`))
+    return undefined
+  }
+
+  /** Phase 2: the program runs. From here on nothing may bring PID 1 down. */
+  private start(): void {
+    const { cfg, native, log } = this
+    if (cfg.mode === 'pause') {
+      log.info('spawned', 'Pause mode: no program; reaping until SIGTERM or SIGINT', { pid: 0 })
+      this.onEvents(native.drain())
+      return
+    }
+    const tty = native.ttyInfo()
+    this.ownPgrp = tty.pgrp
+    // Hand the terminal over only if it is ours to give: tini takes it even
+    // from the background (its own TODO says that is not OK).
+    const takeTty = tty.isatty === 1 && tty.foreground === tty.pgrp
+    const r = native.spawn(cfg.program, null, true, takeTty)
+    if (r.errno !== undefined) {
+      const notFound = r.step === 3 && (r.errno === 2 || r.errno === 20)
+      const what = r.step === 3 ? `exec ${cfg.program[0]} failed` : r.step === 2 ? 'tcsetpgrp failed' : 'setpgid failed'
+      log.fatal('spawn-failed', `${what}: ${r.message}`, { program: cfg.program[0], errno: r.errno })
+      this.finish(notFound ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE)
+      return
+    }
+    this.programPid = r.pid
+    this.tookTerminal = takeTty
+    log.info('spawned', `Spawned child process '${cfg.program[0]}' with pid '${r.pid}'`, { pid: r.pid, argv: cfg.program })
+    if (cfg.timeoutMs !== undefined) {
+      this.timer = setTimeout(() => void this.onTimeout(), cfg.timeoutMs)
+    }
+    this.onEvents(native.drain())
+  }
+
+  private onEvents(events: NativeEvent[]): void {
+    for (const ev of events) {
+      if (ev.type === EVENT_REAPED) this.onReaped(ev)
+      else this.onSignal(ev)
+    }
+    // The ring may overflow in a storm; the program's status is kept apart.
+    const st = this.native.stats()
+    if (this.programPid > 0 && st.childStatus >= 0 && !this.finishing) void this.onProgramExit(st.childStatus)
+  }
+
+  private onReaped(ev: NativeEvent): void {
+    if (ev.pid === this.programPid) return // handled through stats().childStatus
+    this.orphans++
+    const end = decodeWaitStatus(ev.status)
+    const fields: Record<string, unknown> = { pid: ev.pid, comm: ev.comm || undefined, ...end }
+    if (ev.start > 0) fields.livedMs = this.livedMs(ev.start)
+    const msg = `Reaped zombie process with pid=${ev.pid}${ev.comm ? ` (${ev.comm})` : ''}`
+    if (this.cfg.warnOnReap) this.log.warn('reaped', msg, fields)
+    else this.log.debug('reaped', msg, fields)
+  }
+
+  private livedMs(startTicks: number): number | undefined {
+    try {
+      const uptime = Number(fs.readFileSync('/proc/uptime', 'latin1').split(' ')[0])
+      return Math.max(0, Math.round((uptime - startTicks / this.clockTicks) * 1000))
+    } catch {
+      return undefined
+    }
+  }
+
+  private onSignal(ev: NativeEvent): void {
+    const name = signalName(ev.status, this.rt)
+    const sentAs = ev.extra === 0 ? 'dropped' : signalName(ev.extra, this.rt)
+    const fields = { signal: name, sentAs, target: ev.pid, sender: ev.sender }
+    if (this.cfg.mode === 'pause') {
+      if (ev.status === SIGTERM || ev.status === SIGINT) {
+        this.log.info('exited', `Received ${name} in pause mode: exiting`, { signal: name })
+        this.finish(0)
+      }
+      return
+    }
+    if (ev.err === 0) {
+      if (ev.extra !== 0) this.forwarded++
+      this.log.debug('forwarded', ev.extra === 0 ? `Dropped signal '${name}' (--rewrite)` : `Passed signal '${name}'${ev.extra !== ev.status ? ` as '${sentAs}'` : ''}`, fields)
+    } else if (ev.err === -1) {
+      this.log.debug('forwarded', `Holding signal '${name}' until the program runs`, fields)
+    } else if (ev.err === ESRCH) {
+      this.log.warn('forwarded', `Child was dead when forwarding signal '${name}'`, { ...fields, errno: ev.err })
+    } else {
+      this.log.warn('forwarded', `Forwarding signal '${name}' failed: errno ${ev.err}`, { ...fields, errno: ev.err })
+    }
+  }
+
+  private async onTimeout(): Promise<void> {
+    if (this.finishing) return
+    this.timedOut = true
+    const { cfg, log } = this
+    log.warn('timeout', `Program still running after ${cfg.timeoutMs}ms: terminating it and its descendants`, {
+      timeoutMs: cfg.timeoutMs,
+      graceMs: cfg.graceMs,
+    })
+    const r = await terminateTree(process.pid, [this.programPid], cfg.graceMs, realDeps((p, s) => this.native.kill(p, s)))
+    log.info('terminated', `Terminated ${r.termed} process(es), killed ${r.killed}`, { ...r })
+    // The program's reap (it is our child) ends the run via onProgramExit.
+    this.onEvents(this.native.drain())
+  }
+
+  /** The program has been reaped: reap what is already dead, clean up if
+   * asked, then exit with its status. */
+  private async onProgramExit(status: number): Promise<void> {
+    this.finishing = true
+    if (this.timer) clearTimeout(this.timer)
+    const { cfg, native, log } = this
+    native.reapNow()
+    this.onEvents(native.drain())
+    const end = decodeWaitStatus(status)
+    if (end.signal !== undefined) {
+      log.info('exited', `Main child exited with signal (with signal '${signalName(end.signal, this.rt)}')`, { pid: this.programPid, signal: signalName(end.signal, this.rt) })
+    } else {
+      log.info('exited', `Main child exited normally (with status '${end.code}')`, { pid: this.programPid, code: end.code })
+    }
+    if (this.tookTerminal) native.giveTerminal(this.ownPgrp)
+    if (cfg.cleanup || this.timedOut) {
+      const r = await terminateTree(process.pid, [this.programPid], cfg.graceMs, realDeps((p, s) => native.kill(p, s)))
+      if (r.termed > 0) log.info('cleanup', `Cleaned up ${r.termed} remaining process(es), killed ${r.killed}`, { ...r })
+      native.reapNow()
+      this.onEvents(native.drain())
+    }
+    this.finish(this.timedOut ? EXIT_TIMEOUT : exitCodeFor(end, cfg.remapToZero))
+  }
+
+  private finish(code: number): void {
+    const st = this.native.stats()
+    this.log.info('summary', `Exiting with ${code}: ${this.orphans} orphan(s) reaped, ${this.forwarded} signal(s) forwarded`, {
+      code,
+      orphansReaped: this.orphans,
+      signalsForwarded: this.forwarded,
+      eventsDropped: st.dropped,
+    })
+    this.wake?.destroy()
+    this.done(code)
+  }
+}

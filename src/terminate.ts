@@ -1,0 +1,64 @@
+// Terminates a whole process tree: SIGTERM to every member, again to any that
+// appear while we wait (forks), SIGKILL after the grace period to whatever is
+// left, until nothing is left. Zombies count as gone: the addon's reaper takes
+// those that are our children, and a zombie of a live member disappears when
+// that member dies. Used by --timeout and --cleanup.
+import { descendants, scanProcesses, type ProcInfo } from './process-tree'
+
+export interface TerminateDeps {
+  /** kill(2): 0 or errno */
+  kill(pid: number, signal: number): number
+  /** the processes to consider now */
+  scan(): ProcInfo[]
+  sleep(ms: number): Promise<void>
+}
+
+export interface TerminateResult {
+  termed: number
+  killed: number
+  /** members still alive when we gave up (should be 0) */
+  survivors: number
+}
+
+const SIGTERM = 15
+const SIGKILL = 9
+const SIGCONT = 18
+const POLL_MS = 20
+/** After SIGKILL, how long to wait for the kernel to finish them. */
+const KILL_WAIT_MS = 2000
+
+export const realDeps = (kill: TerminateDeps['kill']): TerminateDeps => ({
+  kill,
+  scan: () => scanProcesses(),
+  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+})
+
+export async function terminateTree(root: number, groups: number[], graceMs: number, deps: TerminateDeps): Promise<TerminateResult> {
+  const live = () => descendants(deps.scan(), root, groups).filter((p) => p.state !== 'Z' && p.state !== 'X')
+  const termed = new Set<number>()
+  const killed = new Set<number>()
+  const deadline = Date.now() + graceMs
+  for (;;) {
+    const members = live()
+    if (members.length === 0) return { termed: termed.size, killed: killed.size, survivors: 0 }
+    for (const p of members) {
+      if (termed.has(p.pid)) continue
+      termed.add(p.pid)
+      deps.kill(p.pid, SIGTERM)
+      deps.kill(p.pid, SIGCONT) // a stopped process would never see SIGTERM
+    }
+    if (Date.now() >= deadline) break
+    await deps.sleep(Math.min(POLL_MS, Math.max(1, deadline - Date.now())))
+  }
+  const killDeadline = Date.now() + KILL_WAIT_MS
+  for (;;) {
+    const members = live()
+    if (members.length === 0) return { termed: termed.size, killed: killed.size, survivors: 0 }
+    if (Date.now() >= killDeadline) return { termed: termed.size, killed: killed.size, survivors: members.length }
+    for (const p of members) {
+      killed.add(p.pid)
+      deps.kill(p.pid, SIGKILL)
+    }
+    await deps.sleep(POLL_MS / 4)
+  }
+}
