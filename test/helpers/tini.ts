@@ -1,0 +1,151 @@
+// How the tests run tini-ts: the single executable when TINI_TS_BIN names it
+// (e.g. dist/tini-ts), else the npm route `node bin/tini-ts` on this Node.
+import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+
+export const REPO = resolve(__dirname, '..', '..')
+export const FIXTURES = join(REPO, 'test', 'fixtures')
+export const ADDON = join(REPO, 'build', 'Release', 'tini_native.node')
+
+/** [file, ...leading args]: append tini-ts's own arguments. */
+export function tiniCommand(): [string, ...string[]] {
+  const bin = process.env.TINI_TS_BIN
+  if (bin) return [resolve(REPO, bin)]
+  return [process.execPath, join(REPO, 'bin', 'tini-ts')]
+}
+
+/** The full argv to run tini-ts with these arguments. */
+export function tiniArgv(args: string[]): string[] {
+  return [...tiniCommand(), ...args]
+}
+
+/** A shell-quoted command line running tini-ts with these arguments. */
+export function tiniShell(args: string[]): string {
+  return tiniArgv(args).map(shq).join(' ')
+}
+
+export function shq(s: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`
+}
+
+export function haveBinary(name: string): boolean {
+  return ['/usr/bin', '/bin', '/usr/sbin', '/sbin', '/usr/local/bin'].some((d) => existsSync(join(d, name)))
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
+
+/** Polls until fn returns a truthy value; throws with `what` after timeoutMs. */
+export async function waitFor<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 15_000, everyMs = 25): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs
+  let last: unknown
+  for (;;) {
+    try {
+      const v = await fn()
+      if (v) return v as NonNullable<T>
+      last = v
+    } catch (e) {
+      last = e
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${String(last)})`)
+    await sleep(everyMs)
+  }
+}
+
+// ---- /proc ------------------------------------------------------------------
+
+export interface ProcStat {
+  pid: number
+  comm: string
+  state: string
+  ppid: number
+  pgrp: number
+}
+
+/** /proc/PID/stat, or undefined when the process is gone. */
+export function procStat(pid: number): ProcStat | undefined {
+  let text: string
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'latin1')
+  } catch {
+    return undefined
+  }
+  const lp = text.indexOf('(')
+  const rp = text.lastIndexOf(')')
+  const rest = text.slice(rp + 2).split(' ')
+  return { pid, comm: text.slice(lp + 1, rp), state: rest[0], ppid: Number(rest[1]), pgrp: Number(rest[2]) }
+}
+
+export function allPids(): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number)
+}
+
+/** Every process below pid (children, grandchildren, ...), from /proc. */
+export function descendants(pid: number): ProcStat[] {
+  const stats = allPids()
+    .map(procStat)
+    .filter((s): s is ProcStat => s !== undefined)
+  const byParent = new Map<number, ProcStat[]>()
+  for (const s of stats) {
+    const l = byParent.get(s.ppid) ?? []
+    l.push(s)
+    byParent.set(s.ppid, l)
+  }
+  const out: ProcStat[] = []
+  const todo = [pid]
+  while (todo.length) {
+    for (const c of byParent.get(todo.pop() as number) ?? []) {
+      out.push(c)
+      todo.push(c.pid)
+    }
+  }
+  return out
+}
+
+export function children(pid: number): ProcStat[] {
+  return allPids()
+    .map(procStat)
+    .filter((s): s is ProcStat => s !== undefined && s.ppid === pid)
+}
+
+/** SigBlk, SigIgn, SigCgt of /proc/PID/status as bigints. */
+export function signalMasks(pid: number): { blk: bigint; ign: bigint; cgt: bigint } {
+  const st = readFileSync(`/proc/${pid}/status`, 'latin1')
+  const get = (k: string) => BigInt('0x' + (new RegExp(`^${k}:\\s*([0-9a-f]+)`, 'm').exec(st) as RegExpExecArray)[1])
+  return { blk: get('SigBlk'), ign: get('SigIgn'), cgt: get('SigCgt') }
+}
+
+export function hasSignal(mask: bigint, sig: number): boolean {
+  return ((mask >> BigInt(sig - 1)) & 1n) === 1n
+}
+
+/** fd number -> link target for /proc/PID/fd. */
+export function openFds(pid: number): Map<number, string> {
+  const m = new Map<number, string>()
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      m.set(Number(fd), readlinkSync(`/proc/${pid}/fd/${fd}`))
+    } catch {
+      /* closed meanwhile */
+    }
+  }
+  return m
+}
+
+/** Kills pid (and its descendants first) with SIGKILL; ignores errors. */
+export function killTree(pid: number | undefined): void {
+  if (!pid) return
+  for (const d of descendants(pid).reverse()) {
+    try {
+      process.kill(d.pid, 'SIGKILL')
+    } catch {
+      /* gone */
+    }
+  }
+  try {
+    process.kill(pid, 'SIGKILL')
+  } catch {
+    /* gone */
+  }
+}

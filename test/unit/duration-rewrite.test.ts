@@ -1,0 +1,41 @@
+// Parsers of --timeout/--grace DURATION and --rewrite FROM:TO.
+import t from 'tap'
+import { formatDuration, parseDuration } from '../../src/duration'
+import { forwardingMap, parseRewrite } from '../../src/rewrite'
+
+t.test('parseDuration', async (t) => {
+  t.equal(parseDuration('500ms'), 500)
+  t.equal(parseDuration('1.5s'), 1500)
+  t.equal(parseDuration('2m'), 120_000)
+  t.equal(parseDuration('3'), 3000, 'bare number: seconds')
+  t.equal(parseDuration('.5'), 500)
+  t.equal(parseDuration('0'), 0)
+  for (const bad of ['', 'abc', '-1', '1h', '1 s', '1.s', 's', '1e3']) t.equal(parseDuration(bad), undefined, JSON.stringify(bad))
+  t.equal(formatDuration(2000), '2s')
+  t.equal(formatDuration(1500), '1500ms')
+})
+
+t.test('parseRewrite', async (t) => {
+  t.same(parseRewrite('15:3'), [15, 3])
+  t.same(parseRewrite('TERM:QUIT'), [15, 3])
+  t.same(parseRewrite('SIGTERM:0'), [15, 0], '0 drops')
+  t.same(parseRewrite('SIGRTMIN+1:SIGUSR1'), [35, 10])
+  t.throws(() => parseRewrite('15'), /FROM:TO/)
+  t.throws(() => parseRewrite('NOPE:1'), /not a signal/)
+  t.throws(() => parseRewrite('15:NOPE'), /not a signal/)
+  t.throws(() => parseRewrite('SIGCHLD:15'), /not forwarded/)
+  t.throws(() => parseRewrite('SIGKILL:15'), /not forwarded/)
+})
+
+t.test('forwardingMap', async (t) => {
+  const plain = forwardingMap(new Map())
+  t.equal(plain.length, 65)
+  t.equal(plain[15], 15)
+  t.equal(plain[64], 64)
+  t.equal(plain[17], 0, 'SIGCHLD: not forwarded')
+  t.equal(plain[9], 0)
+  const rw = forwardingMap(new Map([[15, 3], [10, 0]]))
+  t.equal(rw[15], 3)
+  t.equal(rw[10], 0)
+  t.equal(rw[2], 2)
+})
