@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Install the Debian packages the container test tier (test/container/) needs.
+# Idempotent and fast when everything is already there: only missing packages
+# are installed, and `apt-get update` runs at most once (and only if needed).
+set -euo pipefail
+
+PKGS=(
+  runc          # the OCI runtime the container tests drive
+  debootstrap   # builds the cached Debian bookworm rootfs (test/helpers/rootfs.ts)
+  tini          # reference inits, for comparison tests
+  dumb-init
+  catatonit
+  redis-tools   # redis-cli on the host, for ad-hoc checks
+  procps        # ps/pgrep
+  util-linux    # mount, unshare, flock, nsenter
+  iproute2
+  ca-certificates
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  # dpkg -s succeeds for removed-but-configured packages too, so check Status.
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "ci-install-system: all packages already installed"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+echo "ci-install-system: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# Third-party sources configured on the machine may be unreachable; apt only
+# warns about those, and the Debian mirror is all we need.
+$SUDO apt-get update -qq || echo "ci-install-system: apt-get update reported errors, trying to install anyway" >&2
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "ci-install-system: done"
