@@ -91,6 +91,7 @@ export function debianMirror(): string {
 
 export interface BuildInfo {
   path: string
+  /** true when this process ran debootstrap (false: cache hit, or another process built it while we waited) */
   built: boolean
   seconds: number
 }
@@ -178,5 +179,6 @@ async function build(): Promise<BuildInfo> {
     throw new Error(`debootstrap of ${SUITE} from ${mirror} failed (exit ${r.exitCode}):\n${tail}`)
   }
   if (!isComplete(mirror)) throw new Error(`rootfs build finished but ${target} is incomplete`)
-  return { path: target, built: true, seconds }
+  const waited = /already built by another process/.test(String(r.all))
+  return { path: target, built: !waited, seconds }
 }

@@ -26,8 +26,10 @@ import { join, resolve } from 'node:path'
 import { ensureRootfs } from './rootfs'
 
 export const REPO = resolve(__dirname, '..', '..')
-export const DIST_BIN = join(REPO, 'dist', 'tini-ts')
-export const DIST_ADDON = join(REPO, 'dist', 'tini_native.node')
+/** dist/ of this checkout, or $TINI_TS_DIST: where tini-ts and its addon are. */
+export const DIST = resolve(process.env.TINI_TS_DIST || join(REPO, 'dist'))
+export const DIST_BIN = join(DIST, 'tini-ts')
+export const DIST_ADDON = join(DIST, 'tini_native.node')
 
 /** runc state directory of this tier, apart from any other runc user's. */
 export const RUNC_ROOT = process.env.TINI_TS_RUNC_ROOT || '/run/tini-ts-runc'
@@ -464,7 +466,7 @@ export async function mapLimit<T, R>(items: T[], limit: number, fn: (x: T, i: nu
 export function distMissing(): string | undefined {
   const missing = [DIST_BIN, DIST_ADDON].filter((f) => !existsSync(f))
   if (missing.length === 0) return undefined
-  return `missing ${missing.join(' and ')}: build it first (npm run build), the container tier runs the shipped executable`
+  return `missing ${missing.join(' and ')}: build dist/ first (npm run build, then npm run build:sea): the container tier runs the shipped executable`
 }
 
 // ---- redis-server workload shared by the container tests ----
