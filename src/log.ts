@@ -150,7 +150,7 @@ export class Logger {
     this.pino = pino(
       {
         level: 'trace', // the verbosity check above decides
-        base: { pid }, // no hostname: nothing to look up in PID 1
+        base: { initPid: pid }, // no hostname: nothing to look up in PID 1; 'pid' is the event's
         formatters: { level: (label: string) => ({ level: label }) },
       },
       dest,
