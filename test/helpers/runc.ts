@@ -83,13 +83,62 @@ export function runc(args: string[], opts: Options = {}): ResultPromise<Options>
   return execa('runc', ['--root', RUNC_ROOT, ...args], { reject: false, ...opts } as Options)
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+// Ids and bundle names carry the test process's pid: `<name>-<pid>-<time>-<n>`.
+const OWNER = /-(\d+)-[0-9a-z]+-\d+(?:-|$)/
+
+let swept: Promise<void> | undefined
+
+/**
+ * Removes what test processes that died without their teardown (killed by a
+ * timeout, say) left behind: their containers, overlay mounts and bundles.
+ * Runs once per process, before its first container.
+ */
+export function sweepStale(): Promise<void> {
+  if (!swept) swept = doSweep()
+  return swept
+}
+
+async function doSweep(): Promise<void> {
+  const stale = (name: string) => {
+    const m = OWNER.exec(name)
+    return !!m && Number(m[1]) !== process.pid && !alive(Number(m[1]))
+  }
+  const list = await runc(['list', '--format', 'json'])
+  if (list.exitCode === 0) {
+    const items = (JSON.parse(String(list.stdout) || 'null') ?? []) as { id: string }[]
+    for (const { id } of items) if (stale(id)) await runc(['delete', '-f', id], { timeout: 20_000 })
+  }
+  const base = tmpdir()
+  for (const d of readdirSync(base)) {
+    if (!d.startsWith('runc-') || !stale(d)) continue
+    const root = join(base, d, 'rootfs')
+    if (isMounted(root)) await execa('umount', ['-l', root], { reject: false })
+    if (!isMounted(root)) rmSync(join(base, d), { recursive: true, force: true })
+  }
+}
+
 /** Make a bundle: config.json plus an overlay rootfs. */
 export async function makeBundle(opts: ContainerOpts): Promise<{ id: string; bundle: string }> {
+  if (process.getuid?.() !== 0) throw new Error('the container tier needs root (runc, overlay and bind mounts)')
   const lower = await ensureRootfs()
+  await sweepStale()
   const id = `${opts.name ?? 'tini-ts'}-${process.pid}-${Date.now().toString(36)}-${seq++}`
   const bundle = mkdtempSync(join(tmpdir(), `runc-${id}-`))
   const r = await execa('runc', ['spec', '--bundle', bundle], { reject: false })
-  if (r.exitCode !== 0) throw new Error(`runc spec failed: ${r.stderr}`)
+  if (r.exitCode !== 0) {
+    rmSync(bundle, { recursive: true, force: true })
+    const why = (r as { code?: string }).code === 'ENOENT' ? 'runc is not installed' : String(r.stderr || r.message)
+    throw new Error(`runc spec failed: ${why} (install the tier's host packages with scripts/ci-install-system.sh)`)
+  }
   const cfgPath = join(bundle, 'config.json')
   const cfg = JSON.parse(readFileSync(cfgPath, 'utf8'))
 
