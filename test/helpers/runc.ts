@@ -24,6 +24,7 @@ import { constants as osConstants, tmpdir } from 'node:os'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { join, resolve } from 'node:path'
 import { ensureRootfs } from './rootfs'
+import type { Test } from 'tap'
 
 export const REPO = resolve(__dirname, '..', '..')
 /** dist/ of this checkout, or $TINI_TS_DIST: where tini-ts and its addon are. */
@@ -554,4 +555,59 @@ export async function probe(c: Container, n: number, concurrency = 5): Promise<s
     const r = await exec(c, PROBE)
     return r.stdout.trim()
   })
+}
+
+export interface InitUnderTest {
+  /** argv before redis-server's, e.g. ['/usr/local/bin/tini-ts', '--'] */
+  argv: string[]
+  /** how the init gets into the container (bind mounts, `tini: true`...) */
+  opts: Partial<ContainerOpts>
+  name: string
+}
+
+/**
+ * The reaping scenario, for any init: redis-server under `init` in a
+ * container started with `runc run` in the foreground; PROBES exec probes
+ * all answer PONG; every orphaned sleep is reaped within ~2 s; `runc kill
+ * TERM` stops the container gracefully with exit status 0.
+ */
+export async function redisReapScenario(t: Test, init: InitUnderTest): Promise<void> {
+  const c = await startAttached({ name: init.name, ...init.opts, args: [...init.argv, ...REDIS_ARGS] })
+  t.teardown(() => destroy(c))
+
+  await waitRedisReady(c)
+  const ps = psInContainer(c)
+  const pid1 = ps.find((p) => p.pid === 1)
+  const redis = ps.find((p) => p.comm === 'redis-server')
+  t.equal(pid1?.argv[0], init.argv[0], `${init.argv[0]} is PID 1`)
+  t.equal(redis?.ppid, 1, 'redis-server is the child of PID 1')
+
+  const t0 = Date.now()
+  const replies = await probe(c, PROBES)
+  t.comment(`${PROBES} probes in ${Date.now() - t0} ms`)
+  t.equal(replies.filter((r) => r === 'PONG').length, PROBES, `all ${PROBES} probes answered PONG`)
+
+  // The sleeps live 0.3 s; then PID 1 must reap them. Poll up to ~2 s.
+  const t1 = Date.now()
+  const deadline = t1 + 2_300
+  const leftovers = () => psInContainer(c).filter((p) => p.state === 'Z' || p.comm === 'sleep')
+  let left = leftovers()
+  while (left.length > 0 && Date.now() < deadline) {
+    await sleep(50)
+    left = leftovers()
+  }
+  t.comment(`orphans gone ${Date.now() - t1} ms after the last probe`)
+  t.same(left.filter((p) => p.state === 'Z'), [], 'no zombie remains')
+  t.same(left, [], 'every orphaned sleep is gone')
+  t.ok(psInContainer(c).some((p) => p.comm === 'redis-server'), 'redis-server still runs')
+
+  const k = await kill(c, 'TERM')
+  t.equal(k.exitCode, 0, 'runc kill TERM')
+  const st = await waitStopped(c, 10_000)
+  t.ok(st.status === 'stopped' || st.status === 'gone', `container stopped (state: ${st.status})`)
+  t.equal(await withTimeout(c.exited!, 10_000), 0, 'exit status of PID 1 (the container) is 0')
+  const out = readStdout(c)
+  t.match(out, /Received SIGTERM/, 'redis received the forwarded SIGTERM')
+  t.match(out, /ready to exit, bye bye/, 'redis shut down gracefully')
+  t.equal(readStderr(c), '', 'nothing on stderr')
 }
