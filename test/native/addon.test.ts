@@ -1,0 +1,364 @@
+// Native contract: the addon's calls, loaded in a child node process (never
+// in the tap process: installing handlers there would take its signals).
+import t from 'tap'
+import { execa } from 'execa'
+import { join } from 'node:path'
+import { ADDON, FIXTURES, killTree } from '../helpers/tini'
+import { forwardedSignals } from '../../src/signals'
+
+const FWD = forwardedSignals()
+const PRINT_SIGNALS = join(FIXTURES, 'print-signals.py')
+
+// Prelude of every scenario: the addon as `n`, helpers, and out() for the result.
+const PRELUDE = `
+'use strict'
+const fs = require('fs')
+const mod = { exports: {} }
+process.dlopen(mod, process.env.ADDON)
+const n = mod.exports
+const FWD = JSON.parse(process.env.FWD)
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+async function until(what, f, ms = 15000) {
+  const end = Date.now() + ms
+  for (;;) { const v = f(); if (v) return v; if (Date.now() > end) throw new Error('timeout: ' + what); await sleep(20) }
+}
+const events = []
+const pull = () => { for (const e of n.drain()) events.push(e); return events }
+function init(opts = {}) {
+  const s = n.setup()
+  const map = new Int32Array(65)
+  for (const x of FWD) map[x] = x
+  n.setPolicy(map, !!opts.group, !!opts.details)
+  n.installHandlers(FWD)
+  return s
+}
+const status = (pid) => fs.readFileSync('/proc/' + pid + '/status', 'latin1')
+const field = (pid, k) => new RegExp('^' + k + ':\\\\s*(\\\\S+)', 'm').exec(status(pid))[1]
+const comm = (pid) => { try { return fs.readFileSync('/proc/' + pid + '/comm', 'latin1').trim() } catch { return '' } }
+// Kill every child we left (the program, orphans we adopted) before exiting.
+function cleanup() {
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\\d+$/.test(d)) continue
+    try { if (fs.readFileSync('/proc/' + d + '/stat', 'latin1').split(') ')[1].split(' ')[1] === String(process.pid)) process.kill(Number(d), 'SIGKILL') } catch {}
+  }
+}
+const out = (o) => { cleanup(); process.stdout.write('RESULT ' + JSON.stringify(o) + '\\n'); process.exit(0) }
+;(async () => {
+`
+const POSTLUDE = `
+})().catch((e) => { cleanup(); process.stdout.write('ERROR ' + (e && e.stack || e) + '\\n'); process.exit(1) })
+`
+
+interface Run {
+  result: any
+  stdout: string
+  stderr: string
+  pid: number
+}
+
+async function scenario(t: Tap.Test, body: string, opts: { timeout?: number; onStart?: (pid: number, sub: any) => void } = {}): Promise<Run> {
+  const sub = execa(process.execPath, ['-e', PRELUDE + body + POSTLUDE], {
+    env: { ADDON, FWD: JSON.stringify(FWD), PRINT_SIGNALS, TEST_MARK: 'native-contract' },
+    reject: false,
+    timeout: opts.timeout ?? 60_000,
+    buffer: true,
+  })
+  t.teardown(() => killTree(sub.pid))
+  opts.onStart?.(sub.pid as number, sub)
+  const r = await sub
+  const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '))
+  if (!line) throw new Error(`scenario failed (exit ${r.exitCode}):\n${r.stdout}\n${r.stderr}`)
+  return { result: JSON.parse(line.slice(7)), stdout: r.stdout, stderr: r.stderr, pid: sub.pid as number }
+}
+
+// tap's global Test type
+declare namespace Tap {
+  type Test = typeof t
+}
+
+t.test('installHandlers: our handler on every forwarded signal and SIGCHLD; SIGTTIN/SIGTTOU ignored', async (t) => {
+  const { result: r } = await scenario(
+    t,
+    `
+    const before = n.handlerIsOurs(15)
+    const s = init()
+    const ours = {}
+    for (let sig = 1; sig <= 64; sig++) { if (sig === 9 || sig === 19 || sig === 32 || sig === 33) continue; ours[sig] = n.handlerIsOurs(sig) }
+    out({ before, s, ours, ign: field(process.pid, 'SigIgn'), cgt: field(process.pid, 'SigCgt') })
+    `,
+  )
+  t.equal(r.before, false, 'not ours before installHandlers')
+  t.type(r.s.wakeFd, 'number')
+  t.ok(r.s.wakeFd > 2, 'wake fd is a real descriptor')
+  t.equal(r.s.sigrtmin, 34)
+  t.equal(r.s.sigrtmax, 64)
+  t.ok(r.s.clockTicks > 0)
+  for (const s of FWD) t.equal(r.ours[s], true, `handler installed for ${s}`)
+  t.equal(r.ours[17], true, 'SIGCHLD reaps')
+  for (const s of [11, 7, 8, 4, 5, 31, 6]) t.equal(r.ours[s], false, `fault signal ${s} left alone`)
+  const ign = BigInt('0x' + r.ign)
+  t.ok((ign >> 20n) & 1n, 'SIGTTIN ignored')
+  t.ok((ign >> 21n) & 1n, 'SIGTTOU ignored')
+  const cgt = BigInt('0x' + r.cgt)
+  for (const s of [...FWD, 17]) t.ok((cgt >> BigInt(s - 1)) & 1n, `kernel sees signal ${s} caught`)
+})
+
+t.test('spawn: a clean program (argv, env, mask, dispositions, fds, group)', async (t) => {
+  const { result: r } = await scenario(
+    t,
+    `
+    init()
+    const own = n.spawn(['sh', '-c', 'read x', 'a b', ''], ['ONLY=1', 'X=y z'], true, false)
+    await until('exec', () => comm(own.pid) === 'sh')
+    const inh = n.spawn(['sleep', '31'], null, false, false)
+    await until('exec 2', () => comm(inh.pid) === 'sleep')
+    const fds = (pid) => Object.fromEntries(fs.readdirSync('/proc/' + pid + '/fd').map((f) => { try { return [f, fs.readlinkSync('/proc/' + pid + '/fd/' + f)] } catch { return [f, 'gone'] } }).filter((e) => e[1] !== 'gone'))
+    const stat = (pid) => fs.readFileSync('/proc/' + pid + '/stat', 'latin1').split(') ')[1].split(' ')
+    const res = {
+      own, inh,
+      cmdline: fs.readFileSync('/proc/' + own.pid + '/cmdline', 'latin1'),
+      environ: fs.readFileSync('/proc/' + own.pid + '/environ', 'latin1'),
+      inhEnviron: fs.readFileSync('/proc/' + inh.pid + '/environ', 'latin1'),
+      myEnviron: fs.readFileSync('/proc/self/environ', 'latin1'),
+      blk: field(own.pid, 'SigBlk'), ign: field(own.pid, 'SigIgn'), cgt: field(own.pid, 'SigCgt'),
+      myIgn: field(process.pid, 'SigIgn'),
+      fds: fds(own.pid), myFds: fds(process.pid),
+      // descriptors the init itself would pass on through exec (no O_CLOEXEC)
+      inheritable: fs.readdirSync('/proc/self/fd').filter((f) => { try { return (parseInt(/flags:\\s*(\\d+)/.exec(fs.readFileSync('/proc/self/fdinfo/' + f, 'latin1'))[1], 8) & 0o2000000) === 0 } catch { return false } }),
+      ownPgrp: Number(stat(own.pid)[2]), inhPgrp: Number(stat(inh.pid)[2]), myPgrp: Number(stat(process.pid)[2]),
+      ppid: Number(stat(own.pid)[1]),
+      cwd: fs.readlinkSync('/proc/' + own.pid + '/cwd'),
+    }
+    n.kill(own.pid, 9); n.kill(inh.pid, 9)
+    out(res)
+    `,
+  )
+  t.ok(r.own.pid > 0)
+  t.equal(r.own.errno, undefined, 'no exec error')
+  t.equal(r.cmdline, 'sh\0-c\0read x\0a b\0\0', 'argv exactly, empty argument included')
+  t.equal(r.environ, 'ONLY=1\0X=y z\0', 'env array: exactly that environment')
+  t.equal(r.inhEnviron, r.myEnviron, 'env null: the init\'s own environment')
+  t.equal(r.blk, '0000000000000000', 'signal mask empty')
+  t.equal(r.ign, '0000000000000000', 'no ignored signal (Node ignores SIGPIPE, the init SIGTTIN/SIGTTOU)')
+  t.not(r.myIgn, '0000000000000000', 'control: the parent does ignore some')
+  const expected = [...new Set(['0', '1', '2', ...r.inheritable])].sort()
+  t.same(Object.keys(r.fds).sort(), expected, 'only stdio and what the init itself inherited without close-on-exec')
+  const runtime = Object.entries(r.myFds).filter(([, l]) => /eventpoll|eventfd|pipe:/.test(l as string)).map(([f]) => f)
+  t.ok(runtime.length >= 2, 'control: the runtime has epoll/eventfd/pipe descriptors')
+  for (const f of runtime) if (!r.inheritable.includes(f)) t.notOk(f in r.fds, `runtime fd ${f} (${r.myFds[f]}) not passed on`)
+  for (const fd of ['0', '1', '2']) t.equal(r.fds[fd], r.myFds[fd], `fd ${fd} is the init's own`)
+  t.ok(Object.keys(r.myFds).length > 3, 'control: the runtime does have other descriptors')
+  t.equal(r.ownPgrp, r.own.pid, 'newGroup: own process group')
+  t.equal(r.inhPgrp, r.myPgrp, 'newGroup false: the init\'s group')
+  t.equal(r.cwd, process.cwd(), 'cwd inherited')
+})
+
+t.test('spawn: exec errors come back as errno; the child is reaped with 127/126', async (t) => {
+  const { result: r } = await scenario(
+    t,
+    `
+    init()
+    const res = {}
+    const dir = fs.mkdtempSync(require('os').tmpdir() + '/tini-ts-exec-')
+    fs.writeFileSync(dir + '/noexec', '#!/bin/sh\\nexit 0\\n', { mode: 0o644 })
+    fs.writeFileSync(dir + '/noshebang', 'exit 42\\n', { mode: 0o755 })
+    for (const [k, argv] of Object.entries({ missing: ['/nonexistent/prog'], path: ['no-such-program-tini-ts'], dir: ['/etc'], noexec: [dir + '/noexec'], noshebang: [dir + '/noshebang'] })) {
+      const s = n.spawn(argv, null, true, false)
+      await until('reaped ' + k, () => pull().some((e) => e.type === 1 && e.pid === s.pid))
+      res[k] = { ...s, reap: events.find((e) => e.type === 1 && e.pid === s.pid).status, childStatus: n.stats().childStatus }
+    }
+    fs.rmSync(dir, { recursive: true })
+    out(res)
+    `,
+  )
+  for (const k of ['missing', 'path']) {
+    t.equal(r[k].errno, 2, `${k}: ENOENT`)
+    t.equal(r[k].step, 3, `${k}: failed at exec`)
+    t.match(r[k].message, /No such file/)
+    t.equal(r[k].reap, 127 << 8, `${k}: child exits 127`)
+    t.equal(r[k].childStatus, 127 << 8)
+  }
+  for (const k of ['dir', 'noexec']) {
+    t.equal(r[k].errno, 13, `${k}: EACCES`)
+    t.equal(r[k].step, 3)
+    t.equal(r[k].reap, 126 << 8, `${k}: child exits 126`)
+  }
+  t.ok(r.missing.pid > 0, 'a pid even on failure')
+  t.equal(r.noshebang.errno, undefined, 'a script without #! runs through /bin/sh (execvp, as tini)')
+  t.equal(r.noshebang.reap, 42 << 8)
+})
+
+t.test('reaping through drain(): orphans and the program, as subreaper', async (t) => {
+  for (const details of [false, true]) {
+    const { result: r } = await scenario(
+      t,
+      `
+      init({ details: ${details} })
+      const wasSub = n.isSubreaper()
+      n.setSubreaper()
+      const s = n.spawn(['sh', '-c', 'for i in 1 2 3 4 5 6 7 8 9 10; do sleep 0.2 & done; exit 7'], null, true, false)
+      await until('all reaped', () => pull().filter((e) => e.type === 1).length >= 11)
+      await sleep(100)
+      pull()
+      const kids = fs.readdirSync('/proc').filter((d) => /^\\d+$/.test(d)).filter((d) => {
+        try { return fs.readFileSync('/proc/' + d + '/stat', 'latin1').split(') ')[1].split(' ')[1] === String(process.pid) } catch { return false }
+      })
+      out({ wasSub, isSub: n.isSubreaper(), pid: s.pid, reaped: events.filter((e) => e.type === 1), stats: n.stats(), kids })
+      `,
+    )
+    t.equal(r.wasSub, false)
+    t.equal(r.isSub, true, 'setSubreaper sets the bit')
+    const prog = r.reaped.filter((e: any) => e.pid === r.pid)
+    t.equal(prog.length, 1, 'program reaped once')
+    t.equal(prog[0].status, 7 << 8)
+    t.equal(r.stats.childStatus, 7 << 8, 'stats().childStatus')
+    t.equal(r.stats.childPid, r.pid)
+    const orphans = r.reaped.filter((e: any) => e.pid !== r.pid)
+    t.equal(orphans.length, 10, 'ten orphans reaped')
+    t.ok(orphans.every((e: any) => e.status === 0))
+    t.equal(r.stats.reaped, 11)
+    t.same(r.kids, [], 'no child (zombie or not) left')
+    if (details) {
+      t.ok(orphans.every((e: any) => e.comm === 'sleep'), 'details: comm of the orphan')
+      t.ok(orphans.every((e: any) => e.start > 0), 'details: starttime')
+    } else {
+      t.ok(orphans.every((e: any) => e.comm === ''), 'no details unless asked')
+    }
+  }
+})
+
+t.test('forwarding: standard and RT signals reach the program; events report it; group mode', async (t) => {
+  for (const group of [false, true]) {
+    const { result: r } = await scenario(
+      t,
+      `
+      init({ group: ${group} })
+      const file = require('os').tmpdir() + '/tini-ts-native-' + process.pid
+      const s = n.spawn(['sh', '-c', 'exec python3 "$PRINT_SIGNALS" > ' + file], null, true, false)
+      const lines = () => { try { return fs.readFileSync(file, 'latin1').trim().split('\\n') } catch { return [] } }
+      await until('ready', () => lines()[0] && lines()[0].startsWith('ready'))
+      const got = []
+      for (const sig of [10, 1, 28, 34, 40, 64, 2, 15]) {
+        process.kill(process.pid, sig)
+        await until('signal ' + sig, () => lines().includes(sig + ' ' + (lines().find((l) => l.startsWith(sig + ' ')) || '').split(' ')[1]))
+        got.push(sig)
+      }
+      await until('events', () => pull().filter((e) => e.type === 2).length >= 8)
+      n.kill(s.pid, 9)
+      fs.unlinkSync(file)
+      out({ pid: s.pid, got, lines: lines, events: events.filter((e) => e.type === 2), stats: n.stats(), self: process.pid })
+      `,
+    )
+    t.same(r.got, [10, 1, 28, 34, 40, 64, 2, 15], `group=${group}: each signal printed by the program`)
+    t.equal(r.events.length, 8)
+    for (const e of r.events) {
+      t.equal(e.err, 0, `signal ${e.status} delivered`)
+      t.equal(e.extra, e.status, 'sent as received')
+      t.equal(e.pid, group ? -r.pid : r.pid, group ? 'to the group' : 'to the pid')
+      t.equal(e.sender, r.self, 'sender recorded')
+    }
+    t.equal(r.stats.forwarded, 8)
+  }
+})
+
+t.test('a signal that arrives before spawn is delivered once the program runs', async (t) => {
+  const { result: r } = await scenario(
+    t,
+    `
+    init()
+    process.kill(process.pid, 'SIGTERM')
+    await until('held', () => pull().some((e) => e.type === 2 && e.status === 15))
+    const held = events.find((e) => e.type === 2)
+    const s = n.spawn(['sleep', '30'], null, true, false)
+    await until('reaped', () => n.stats().childStatus >= 0)
+    pull()
+    out({ held, pid: s.pid, status: n.stats().childStatus, events })
+    `,
+  )
+  t.equal(r.held.err, -1, 'held while no program')
+  t.equal(r.status & 0x7f, 15, 'program killed by the held SIGTERM')
+  const sent = r.events.filter((e: any) => e.type === 2 && e.err === 0)
+  t.equal(sent.length, 1, 'delivered exactly once')
+  t.equal(sent[0].pid, r.pid)
+})
+
+t.test('kill() errno; forwarding to a dead program is ESRCH, not a crash', async (t) => {
+  const { result: r } = await scenario(
+    t,
+    `
+    init()
+    const s = n.spawn(['true'], null, true, false)
+    await until('reaped', () => n.stats().childStatus >= 0)
+    pull()
+    const dead = n.kill(s.pid, 0)
+    process.kill(process.pid, 'SIGUSR1')
+    await until('event', () => pull().some((e) => e.type === 2))
+    out({ dead, bogus: n.kill(2 ** 22 + 7, 0), self: n.kill(process.pid, 0), ev: events.find((e) => e.type === 2) })
+    `,
+  )
+  t.equal(r.dead, 3, 'ESRCH for the reaped program')
+  t.equal(r.bogus, 3, 'ESRCH for a pid that cannot exist')
+  t.equal(r.self, 0)
+  t.equal(r.ev.err, 3, 'forwarding after the program is gone reports ESRCH')
+  t.equal(r.ev.status, 10)
+})
+
+t.test('SIGPIPE from the init\'s own write is not forwarded; one from outside is', async (t) => {
+  const { result: r } = await scenario(
+    t,
+    `
+    const dir = fs.mkdtempSync(require('os').tmpdir() + '/tini-ts-fifo-')
+    require('child_process').execFileSync('mkfifo', [dir + '/f'])
+    init()
+    const file = dir + '/out'
+    const s = n.spawn(['sh', '-c', 'exec python3 "$PRINT_SIGNALS" > ' + file], null, true, false)
+    const lines = () => { try { return fs.readFileSync(file, 'latin1').trim().split('\\n') } catch { return [] } }
+    await until('ready', () => (lines()[0] || '').startsWith('ready'))
+    const rd = fs.openSync(dir + '/f', fs.constants.O_RDONLY | fs.constants.O_NONBLOCK)
+    const wr = fs.openSync(dir + '/f', fs.constants.O_WRONLY)
+    fs.closeSync(rd)
+    let epipe = ''
+    try { fs.writeSync(wr, 'x') } catch (e) { epipe = e.code }
+    await sleep(300)
+    const afterOwn = lines().slice(1)
+    process.stdout.write('PIPE-READY\\n')
+    await until('outside SIGPIPE', () => lines().includes('13 SIGPIPE'))
+    pull()
+    n.kill(s.pid, 9)
+    fs.rmSync(dir, { recursive: true })
+    out({ epipe, afterOwn, pipes: events.filter((e) => e.type === 2 && e.status === 13) })
+    `,
+    {
+      onStart: (pid, sub) => {
+        sub.stdout.on('data', (d: Buffer) => {
+          if (d.toString().includes('PIPE-READY')) process.kill(pid, 'SIGPIPE')
+        })
+      },
+    },
+  )
+  t.equal(r.epipe, 'EPIPE', 'the init\'s write failed with EPIPE')
+  t.same(r.afterOwn, [], 'program got nothing from the init\'s own SIGPIPE')
+  t.equal(r.pipes.length, 1, 'one SIGPIPE forwarded: the one from outside')
+  t.equal(r.pipes[0].err, 0)
+  t.equal(r.pipes[0].sender, process.pid)
+})
+
+t.test('ttyInfo / giveTerminal without a terminal; prctl calls', async (t) => {
+  const { result: r } = await scenario(
+    t,
+    `
+    const tty = n.ttyInfo()
+    n.setParentDeathSignal(15)
+    let bad = null
+    try { n.setParentDeathSignal(99) } catch (e) { bad = { msg: e.message, errno: e.errno } }
+    out({ tty, give: n.giveTerminal(tty.pgrp), pgrp: Number(fs.readFileSync('/proc/self/stat', 'latin1').split(') ')[1].split(' ')[2]), pid: process.pid, bad })
+    `,
+  )
+  t.same(Object.keys(r.tty).sort(), ['foreground', 'isatty', 'pgrp', 'pid'])
+  t.equal(r.tty.isatty, 0, 'stdin is a pipe')
+  t.equal(r.tty.foreground, -1, 'no foreground group without a terminal')
+  t.equal(r.tty.pgrp, r.pgrp)
+  t.equal(r.tty.pid, r.pid)
+  t.equal(r.give, 25, 'giveTerminal: ENOTTY')
+  t.equal(r.bad?.errno, 22, 'a bad parent-death signal throws EINVAL')
+})
