@@ -1,0 +1,556 @@
+/**
+ * `--zombies [--json]`: list every zombie in the current PID namespace, group
+ * them by the parent that leaks them, and say whether PID 1 looks like a
+ * reaper.
+ *
+ * Exit code: 0 when there is no zombie, 1 when there is at least one (so it
+ * can be used as a probe or CI check), 2 when /proc cannot be scanned at all.
+ * Zombies reaped within RECHECK_MS of being seen are transient and not counted.
+ *
+ * Only reads /proc (see src/proc.ts); works as any user: whatever is not
+ * readable is skipped, and processes vanishing mid-scan are expected.
+ * Output goes through `out` (default: fs.writeSync(1)); this module never
+ * touches process.stdout/stderr or console (see the note in runZombies).
+ */
+import * as fs from 'fs'
+import * as path from 'path'
+import {
+  PROC_ROOT,
+  SIGCHLD,
+  listPids,
+  maskHas,
+  procSelfPid,
+  processAgeSeconds,
+  readBootTime,
+  readCmdline,
+  readStat,
+  readStatus,
+  readUptime,
+} from './proc'
+
+/**
+ * Single scan only: a zombie child of PID 1 started at least this long ago is
+ * taken as proof that PID 1 is not reaping.
+ */
+export const ADOPTED_GRACE_SECONDS = 5
+
+/** runZombies re-checks after this long: zombies reaped meanwhile were transient, not leaks. */
+export const RECHECK_MS = 250
+
+export interface ZombieEntry {
+  pid: number
+  ppid: number
+  /** comm of the parent; null if the parent is unreadable, gone, or outside this PID namespace (ppid 0). */
+  parentComm: string | null
+  /** comm of the zombie (its cmdline is empty once it has exited). */
+  comm: string
+  /** Seconds since the zombie process was started (not since it exited: the kernel does not record that). */
+  ageSeconds: number | null
+}
+
+export interface ParentGroup {
+  ppid: number
+  parentComm: string | null
+  /** argv of the parent, or null when unreadable. */
+  parentCmdline: string[] | null
+  /** State letter of the parent (S, R, T, ...), or null. */
+  parentState: string | null
+  count: number
+  pids: number[]
+  oldestAgeSeconds: number | null
+  /** Who is expected to reap these zombies right now. */
+  reaper: 'parent' | 'pid1' | 'outside-namespace'
+  advice: string
+}
+
+export interface Pid1Report {
+  pid: 1
+  /** comm of PID 1, or null if /proc/1 is not readable. */
+  comm: string | null
+  argv: string[] | null
+  /** Canonical name of a known init (e.g. "tini", "tini-ts", "dumb-init"), or null. */
+  knownInit: string | null
+  /** SIGCHLD is in SigCgt (a handler is installed). */
+  catchesSigchld: boolean
+  /** SIGCHLD is in SigIgn: the kernel auto-reaps PID 1's children. */
+  ignoresSigchld: boolean
+  /** SIGCHLD is in SigBlk (typical of signalfd-based inits). */
+  blocksSigchld: boolean
+  looksLikeReaper: boolean
+  /** Starts with "yes:", "probably:", "no:" or "unknown:", followed by the reason. */
+  verdict: string
+}
+
+export interface ZombieReport {
+  zombies: ZombieEntry[]
+  byParent: ParentGroup[]
+  pid1: Pid1Report
+  count: number
+  /** Number of /proc/PID entries we could read. */
+  scanned: number
+  /** Caveats about this scan (foreign /proc, hidden entries, exited thread-group leaders, ...). */
+  notes: string[]
+}
+
+/** Init programs known to reap adopted children; keys are comm / argv basenames. */
+const KNOWN_INITS: ReadonlyArray<[string, string]> = [
+  ['tini-ts', 'tini-ts'],
+  ['tini', 'tini'],
+  ['tini-static', 'tini'],
+  ['docker-init', 'docker-init (tini)'],
+  ['dumb-init', 'dumb-init'],
+  ['catatonit', 'catatonit'],
+  ['podman-init', 'catatonit'],
+  ['systemd', 'systemd'],
+  ['init', 'init'],
+  ['s6-svscan', 's6-svscan'],
+  ['s6-linux-init', 's6-linux-init'],
+  ['runit', 'runit'],
+  ['runit-init', 'runit'],
+  ['runsvdir', 'runsvdir'],
+  ['openrc-init', 'openrc-init'],
+  ['pause', 'pause'],
+  ['dinit', 'dinit'],
+  ['my_init', 'my_init'],
+  ['pid1', 'pid1'],
+  ['supervisord', 'supervisord'],
+  ['monit', 'monit'],
+]
+
+/** Programs that install a SIGCHLD handler but only wait for children they spawned themselves. */
+const OWN_CHILDREN_ONLY = new Set(['node', 'nodejs', 'deno', 'bun'])
+const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh', 'busybox'])
+const INTERPRETERS = /^(node|nodejs|python[0-9.]*|perl[0-9.]*|ruby[0-9.]*|sh|bash|dash|ash)$/
+
+function base(p: string): string {
+  return path.posix.basename(p).replace(/^-/, '') // "-bash" for login shells
+}
+
+function lookupInit(name: string): string | null {
+  if (!name) return null
+  for (const [key, label] of KNOWN_INITS) {
+    if (name === key) return label // all keys fit in comm's 15 bytes
+  }
+  return null
+}
+
+/**
+ * Name in the nearest package.json above PID 1's script (at most 4 levels
+ * up), e.g. "tini-ts" for `node lib/main.js` run from a tini-ts checkout.
+ * Relative paths are resolved against /proc/1/cwd (or, when that is not
+ * readable, our own cwd), and files are looked up
+ * through /proc/1/root first (right even across mount namespaces; needs the
+ * privileges to inspect PID 1), then directly (same mount namespace, the
+ * usual case inside a container). Best effort: any error gives null.
+ */
+function scriptPackageName(script: string, pidDir: string): string | null {
+  let abs = script
+  if (!path.posix.isAbsolute(abs)) {
+    try {
+      abs = path.posix.resolve(fs.readlinkSync(path.posix.join(pidDir, 'cwd')), abs)
+    } catch {
+      // /proc/1/cwd needs ptrace access (not for a non-root user): guess that
+      // we were started from the same directory, as in `docker exec`.
+      abs = path.posix.resolve(process.cwd(), abs)
+    }
+  }
+  let dir = path.posix.dirname(abs)
+  for (let i = 0; i < 4 && dir !== '/'; i++, dir = path.posix.dirname(dir)) {
+    for (const prefix of [path.posix.join(pidDir, 'root'), '']) {
+      try {
+        const text = fs.readFileSync(prefix + path.posix.join(dir, 'package.json'), 'utf8')
+        const pkg = JSON.parse(text) as { name?: unknown }
+        return typeof pkg.name === 'string' ? pkg.name : null
+      } catch {
+        // not there, not readable, or not JSON: try the next candidate
+      }
+    }
+  }
+  return null
+}
+
+/**
+ * Identify a known init from PID 1's comm and argv. Matches comm, basename
+ * of argv[0], and, when argv[0] is an interpreter (node, python, sh, ...), the
+ * script it runs — so `node /usr/lib/node_modules/tini-ts/bin/tini-ts` and
+ * `node .../tini-ts/lib/main.js` are both recognised as tini-ts.
+ */
+export function identifyInit(comm: string | null, argv: string[] | null, pidDir?: string): string | null {
+  const args = argv ?? []
+  if (comm !== null) {
+    // "init" is ambiguous (sysvinit, busybox, a symlink to systemd...), but all of those reap.
+    const byComm = lookupInit(comm)
+    if (byComm !== null) return byComm
+  }
+  if (args.length > 0) {
+    const a0 = base(args[0])
+    const byArgv0 = lookupInit(a0)
+    if (byArgv0 !== null) return byArgv0
+    if (INTERPRETERS.test(a0) || (comm !== null && INTERPRETERS.test(comm))) {
+      for (const a of args.slice(1, 4)) {
+        if (a.startsWith('-')) continue
+        if (/(^|\/)tini-ts(\/|$)/.test(a)) return 'tini-ts'
+        if (pidDir !== undefined && /^(node|nodejs)$/.test(a0) && scriptPackageName(a, pidDir) === 'tini-ts') {
+          return 'tini-ts'
+        }
+        const byScript = lookupInit(base(a).replace(/\.(js|cjs|mjs|py|pl|sh)$/, ''))
+        if (byScript !== null) return byScript
+        break // only the first non-option argument is the script
+      }
+    }
+  }
+  return null
+}
+
+function fmtAge(s: number | null): string {
+  if (s === null) return '?'
+  if (s < 60) return `${s.toFixed(1)}s`
+  const m = Math.floor(s / 60)
+  if (m < 60) return `${m}m${String(Math.floor(s % 60)).padStart(2, '0')}s`
+  const h = Math.floor(m / 60)
+  if (h < 24) return `${h}h${String(m % 60).padStart(2, '0')}m`
+  return `${Math.floor(h / 24)}d${String(h % 24).padStart(2, '0')}h`
+}
+
+/** Make untrusted names (comm/argv can contain anything) safe for a terminal. */
+function safe(s: string | null): string {
+  if (s === null) return '?'
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0'))
+}
+
+function fmtArgv(argv: string[] | null): string {
+  if (argv === null) return '?'
+  if (argv.length === 0) return ''
+  const s = argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(' ')
+  return safe(s.length > 120 ? s.slice(0, 117) + '...' : s)
+}
+
+function round2(n: number | null): number | null {
+  return n === null ? null : Math.round(n * 100) / 100
+}
+
+function assessPid1(procRoot: string, zombies: ZombieEntry[], recheckMs: number): Pid1Report {
+  const stat = readStat(1, procRoot)
+  const status = readStatus(1, procRoot)
+  const argv = readCmdline(1, procRoot)
+  const comm = stat?.comm ?? status?.name ?? null
+  const knownInit = comm === null && argv === null ? null : identifyInit(comm, argv, path.join(procRoot, '1'))
+  const catchesSigchld = maskHas(status?.sigCgt, SIGCHLD)
+  const ignoresSigchld = maskHas(status?.sigIgn, SIGCHLD)
+  const blocksSigchld = maskHas(status?.sigBlk, SIGCHLD)
+  const who = `PID 1 (${safe(comm)})`
+  const a0 = argv && argv.length > 0 ? base(argv[0]) : ''
+  const prog = comm ?? a0
+
+  let looksLikeReaper: boolean
+  let verdict: string
+  if (stat === null && status === null) {
+    looksLikeReaper = false
+    verdict = 'unknown: /proc/1 is not readable (hidepid= mount option, or /proc from another namespace?)'
+  } else if (knownInit !== null) {
+    looksLikeReaper = true
+    verdict = `yes: ${who} is ${knownInit}, an init that reaps the orphans it adopts`
+  } else if (ignoresSigchld) {
+    looksLikeReaper = true
+    verdict = `yes: ${who} ignores SIGCHLD, so the kernel reaps its children automatically (their exit statuses are lost)`
+  } else if (catchesSigchld && (OWN_CHILDREN_ONLY.has(prog) || OWN_CHILDREN_ONLY.has(a0))) {
+    looksLikeReaper = false
+    verdict =
+      `no: ${who} catches SIGCHLD but, as a ${prog} runtime, only waits for the processes it spawned itself; ` +
+      'orphans re-parented to it stay zombies. Run it under an init (tini-ts --, tini, dumb-init, docker --init)'
+  } else if (catchesSigchld && (SHELLS.has(prog) || SHELLS.has(a0))) {
+    looksLikeReaper = true
+    verdict =
+      `probably: ${who} is a shell; it catches SIGCHLD and reaps any child while it waits for its own jobs, ` +
+      'but it is not an init: it does not forward signals, and stops reaping once it exec()s or exits'
+  } else if (catchesSigchld) {
+    looksLikeReaper = true
+    verdict =
+      `probably: ${who} is not an init we know, but it catches SIGCHLD; /proc cannot show whether its handler ` +
+      'also waits for adopted orphans'
+  } else if (blocksSigchld) {
+    looksLikeReaper = true
+    verdict =
+      `probably: ${who} is not an init we know, but it blocks SIGCHLD, as inits using signalfd()/sigwaitinfo() do`
+  } else {
+    looksLikeReaper = false
+    verdict =
+      `no: ${who} is not an init we know and neither catches nor ignores SIGCHLD: children it adopts ` +
+      'will stay zombies. Run your program under an init (tini-ts --, tini, dumb-init, docker --init)'
+  }
+
+  // Evidence beats heuristics: zombie children of PID 1 that are not transient.
+  // With a re-check, every reported zombie already survived it; with a single
+  // scan we only trust processes started at least ADOPTED_GRACE_SECONDS ago.
+  const adopted = zombies.filter((z) => z.ppid === 1)
+  const stale =
+    recheckMs > 0 ? adopted : adopted.filter((z) => z.ageSeconds === null || z.ageSeconds >= ADOPTED_GRACE_SECONDS)
+  if (stale.length > 0) {
+    looksLikeReaper = false
+    const pids = stale.map((z) => z.pid).join(', ')
+    const why = recheckMs > 0 ? `still unreaped after ${recheckMs}ms` : `started over ${ADOPTED_GRACE_SECONDS}s ago`
+    verdict =
+      `no: ${who} has ${stale.length} zombie child${stale.length === 1 ? '' : 'ren'} ${why} ` +
+      `(pid ${pids}): it is not reaping` +
+      (knownInit !== null ? ` even though it looks like ${knownInit} (stopped? stuck? not really PID 1's init?)` : '')
+  } else if (adopted.length > 0 && looksLikeReaper) {
+    verdict += `; ${adopted.length} recent zombie child${adopted.length === 1 ? '' : 'ren'} of PID 1 may still be reaped`
+  }
+  if (stat?.state === 'T' || stat?.state === 't') verdict += '; note: PID 1 is stopped, it cannot reap anything now'
+
+  return {
+    pid: 1,
+    comm,
+    argv,
+    knownInit,
+    catchesSigchld,
+    ignoresSigchld,
+    blocksSigchld,
+    looksLikeReaper,
+    verdict,
+  }
+}
+
+interface Scan {
+  zombies: Array<ZombieEntry & { starttime: number }>
+  comms: Map<number, string>
+  scanned: number
+  /** Thread-group leaders in state Z whose other threads still run. */
+  leaders: number
+}
+
+function scanOnce(procRoot: string): Scan {
+  const uptime = readUptime(procRoot)
+  const clock = { uptime, btime: uptime === null ? readBootTime(procRoot) : null }
+  const scan: Scan = { zombies: [], comms: new Map(), scanned: 0, leaders: 0 }
+  for (const pid of listPids(procRoot)) {
+    const st = readStat(pid, procRoot)
+    if (st === null) continue // vanished or unreadable
+    scan.scanned++
+    scan.comms.set(pid, st.comm)
+    if (st.state !== 'Z') continue
+    // A thread-group leader that called pthread_exit() shows as Z while its
+    // other threads still run: not a reapable zombie.
+    if (st.numThreads > 1) {
+      scan.leaders++
+      continue
+    }
+    scan.zombies.push({
+      pid,
+      ppid: st.ppid,
+      parentComm: null,
+      comm: st.comm,
+      ageSeconds: round2(processAgeSeconds(st.starttime, clock)),
+      starttime: st.starttime,
+    })
+  }
+  return scan
+}
+
+export interface CollectOptions {
+  /** Default "/proc". */
+  procRoot?: string
+  /** Our PID, to detect a /proc from another PID namespace. Default process.pid. */
+  selfPid?: number
+}
+
+/**
+ * Scan `procRoot` once and build the report (synchronous; used by tests with
+ * a fake proc tree). A single scan also counts transient zombies, those a
+ * parent is about to reap; see collectZombieReportConfirmed.
+ */
+export function collectZombieReport(opts: CollectOptions = {}): ZombieReport {
+  const procRoot = opts.procRoot ?? PROC_ROOT
+  return buildReport(procRoot, scanOnce(procRoot), opts, 0, 0)
+}
+
+/**
+ * Scan twice, `recheckMs` apart, and report only the zombies present in both
+ * scans (same pid and start time): a zombie whose parent reaps it within
+ * that time is normal, not a leak, and must not make a probe flap. Zombies
+ * of PID 1 that survive the re-check are taken as proof that PID 1 does not
+ * reap.
+ */
+export async function collectZombieReportConfirmed(opts: CollectOptions & { recheckMs?: number } = {}): Promise<ZombieReport> {
+  const procRoot = opts.procRoot ?? PROC_ROOT
+  const recheckMs = opts.recheckMs ?? RECHECK_MS
+  const first = scanOnce(procRoot)
+  if (first.zombies.length === 0 || recheckMs <= 0) return buildReport(procRoot, first, opts, 0, 0)
+  await new Promise((resolve) => setTimeout(resolve, recheckMs))
+  const second = scanOnce(procRoot)
+  const key = (z: { pid: number; starttime: number }): string => `${z.pid}:${z.starttime}`
+  const before = new Set(first.zombies.map(key))
+  const after = new Set(second.zombies.map(key))
+  const kept = second.zombies.filter((z) => before.has(key(z)))
+  const transient = first.zombies.filter((z) => !after.has(key(z))).length
+  return buildReport(procRoot, { ...second, zombies: kept }, opts, recheckMs, transient)
+}
+
+function buildReport(procRoot: string, scan: Scan, opts: CollectOptions, recheckMs: number, transient: number): ZombieReport {
+  const notes: string[] = []
+  const selfPid = procSelfPid(procRoot)
+  const myPid = opts.selfPid ?? process.pid
+  if (selfPid !== null && selfPid !== myPid) {
+    notes.push(
+      `${procRoot} belongs to another PID namespace (/proc/self is ${selfPid}, we are ${myPid}); ` +
+        'the report describes that namespace. Mount a fresh proc (unshare --mount-proc) to inspect ours.',
+    )
+  }
+  const { comms, scanned, leaders } = scan
+  const zombies: ZombieEntry[] = scan.zombies.map(({ starttime: _ignored, ...z }) => z)
+  if (leaders > 0) {
+    notes.push(`${leaders} process(es) whose main thread exited while other threads run show state Z; not counted as zombies`)
+  }
+  if (transient > 0) {
+    notes.push(`${transient} short-lived zombie(s) were reaped by their parent within ${recheckMs}ms; not counted`)
+  }
+
+  const groups = new Map<number, ZombieEntry[]>()
+  for (const z of zombies) {
+    if (z.ppid > 0) {
+      // Prefer the comm read during the scan; re-read if the parent was not seen.
+      z.parentComm = comms.get(z.ppid) ?? readStat(z.ppid, procRoot)?.comm ?? null
+    }
+    const g = groups.get(z.ppid)
+    if (g) g.push(z)
+    else groups.set(z.ppid, [z])
+  }
+
+  const pid1 = assessPid1(procRoot, zombies, recheckMs)
+  if (pid1.comm === null && pid1.argv === null && scanned > 0) {
+    notes.push(
+      `PID 1 is not visible to us: ${procRoot} is probably mounted with hidepid=, so other users' processes ` +
+        `(and their zombies) are hidden; only ${scanned} visible process${scanned === 1 ? ' was' : 'es were'} scanned. Run as root for a complete picture`,
+    )
+  }
+  const pid1Name = `PID 1 (${safe(pid1.comm)})`
+  const pid1Reaps = pid1.verdict.startsWith('unknown')
+    ? 'and whether PID 1 reaps them is unknown'
+    : pid1.looksLikeReaper
+      ? 'and PID 1 looks like a reaper'
+      : 'and PID 1 does NOT look like a reaper'
+
+  const byParent: ParentGroup[] = []
+  for (const [ppid, zs] of groups) {
+    const parentStat = ppid > 0 ? readStat(ppid, procRoot) : null
+    const ages = zs.map((z) => z.ageSeconds).filter((a): a is number => a !== null)
+    const grp: ParentGroup = {
+      ppid,
+      parentComm: zs[0].parentComm,
+      parentCmdline: ppid > 0 ? readCmdline(ppid, procRoot) : null,
+      parentState: parentStat?.state ?? null,
+      count: zs.length,
+      pids: zs.map((z) => z.pid).sort((a, b) => a - b),
+      oldestAgeSeconds: ages.length > 0 ? Math.max(...ages) : null,
+      reaper: ppid === 1 ? 'pid1' : ppid === 0 ? 'outside-namespace' : 'parent',
+      advice: '',
+    }
+    const n = `${zs.length} zombie${zs.length === 1 ? '' : 's'}`
+    if (ppid === 0) {
+      grp.advice = `${n} whose parent is outside this PID namespace; only that parent can reap them`
+    } else if (ppid === 1) {
+      grp.advice =
+        `${pid1Name} is the parent of ${n} (orphans it adopted, or its own children) and must reap them` +
+        (pid1.looksLikeReaper ? '' : '; it does not: run an init such as tini-ts as PID 1')
+    } else {
+      const who = `pid ${ppid} (${safe(grp.parentComm)})`
+      grp.advice =
+        `${who} leaks ${n}: it must wait() for its children (or ignore SIGCHLD). ` +
+        (grp.parentState === 'T' || grp.parentState === 't' ? 'It is stopped right now. ' : '') +
+        `If it exits they are re-parented to the nearest child subreaper, or else to ${pid1Name}, ${pid1Reaps}`
+    }
+    byParent.push(grp)
+  }
+  byParent.sort((a, b) => b.count - a.count || a.ppid - b.ppid)
+  zombies.sort((a, b) => a.pid - b.pid)
+
+  return { zombies, byParent, pid1, count: zombies.length, scanned, notes }
+}
+
+function plural(n: number, one: string, many: string = one + 's'): string {
+  return `${n} ${n === 1 ? one : many}`
+}
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)))
+  return rows.map((r) => '  ' + r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd())
+}
+
+/** Human-readable rendering of a report. */
+export function formatZombieText(r: ZombieReport): string {
+  const lines: string[] = []
+  if (r.count === 0) {
+    lines.push(`No zombies in this PID namespace (${plural(r.scanned, 'process', 'processes')} scanned).`)
+  } else {
+    lines.push(`${plural(r.count, 'zombie')} in this PID namespace (${plural(r.scanned, 'process', 'processes')} scanned):`)
+    lines.push('')
+    const rows = [['PID', 'PPID', 'PARENT', 'COMMAND', 'AGE']]
+    for (const z of r.zombies) {
+      rows.push([String(z.pid), String(z.ppid), safe(z.parentComm), `[${safe(z.comm)}] <defunct>`, fmtAge(z.ageSeconds)])
+    }
+    lines.push(...table(rows))
+    lines.push('')
+    lines.push('By parent:')
+    for (const g of r.byParent) {
+      const cmd = fmtArgv(g.parentCmdline)
+      lines.push(
+        `  ${g.ppid} ${safe(g.parentComm)}${cmd ? ` [${cmd}]` : ''}: ${g.count} zombie${g.count === 1 ? '' : 's'}` +
+          ` (pid ${g.pids.join(', ')}; oldest ${fmtAge(g.oldestAgeSeconds)})`,
+      )
+      lines.push(`    -> ${g.advice}`)
+    }
+  }
+  lines.push('')
+  const p = r.pid1
+  lines.push(`PID 1: ${safe(p.comm)}${p.argv && p.argv.length > 0 ? ` [${fmtArgv(p.argv)}]` : ''}`)
+  const yn = (b: boolean): string => (b ? 'yes' : 'no')
+  lines.push(
+    `  known init: ${p.knownInit ?? 'no'}   SIGCHLD caught: ${yn(p.catchesSigchld)}   ` +
+      `ignored: ${yn(p.ignoresSigchld)}   blocked: ${yn(p.blocksSigchld)}`,
+  )
+  lines.push(`  reaper: ${p.verdict}`)
+  for (const n of r.notes) lines.push(`note: ${n}`)
+  return lines.join('\n') + '\n'
+}
+
+/** Write all of `s` to fd 1 synchronously, tolerating partial writes and EAGAIN (non-blocking pipes). */
+function writeStdout(s: string): void {
+  let buf = Buffer.from(s, 'utf8')
+  let spins = 0
+  while (buf.length > 0) {
+    try {
+      const n = fs.writeSync(1, buf)
+      buf = buf.subarray(n)
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code
+      if (code === 'EAGAIN' && spins++ < 100000) continue
+      if (code === 'EPIPE') return // reader went away; nothing useful to do
+      throw e
+    }
+  }
+}
+
+/**
+ * Entry point for `--zombies [--json]`. Returns the exit code: 0 no zombie,
+ * 1 zombies found, 2 /proc could not be scanned. When the first scan finds
+ * zombies, it scans again RECHECK_MS later and reports only those still
+ * there (see collectZombieReportConfirmed), so the exit code does not flap
+ * on zombies that their parent was about to reap.
+ *
+ * Output goes only through `out` (default: fs.writeSync(1, ...)). We never
+ * touch process.stdout/stderr or console: creating those streams on a TTY
+ * makes Node install its own SIGWINCH handling, which would replace the
+ * init's native signal handler.
+ */
+export async function runZombies(opts: { json: boolean; out?: (s: string) => void }): Promise<number> {
+  const out = opts.out ?? writeStdout
+  const report = await collectZombieReportConfirmed()
+  if (report.scanned === 0) {
+    const msg = `cannot scan ${PROC_ROOT}: no readable process entries (is proc mounted?)`
+    out(opts.json ? JSON.stringify({ error: msg, zombies: [], byParent: [], pid1: report.pid1, count: 0 }) + '\n' : `error: ${msg}\n`)
+    return 2
+  }
+  out(opts.json ? JSON.stringify(report, null, 2) + '\n' : formatZombieText(report))
+  return report.count > 0 ? 1 : 0
+}
