@@ -1,0 +1,140 @@
+// Issue 4: --timeout, --grace, --cleanup, --rewrite, -P, run as users run them.
+// Every "nothing is left" assertion has a control showing that, without the
+// option, something is left (tini's behaviour).
+import t, { type Test } from 'tap'
+import { execa } from 'execa'
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { tiniArgv, waitFor, sleep } from '../helpers/tini'
+
+/** Live (non-zombie) processes whose command line contains marker. */
+function withMarker(marker: string): number[] {
+  const out: number[] = []
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue
+    try {
+      const cmd = readFileSync(`/proc/${d}/cmdline`, 'latin1').replace(/\0/g, ' ')
+      const state = readFileSync(`/proc/${d}/stat`, 'latin1').split(') ')[1]?.[0]
+      if (cmd.includes(marker) && state !== 'Z') out.push(Number(d))
+    } catch {
+      /* gone */
+    }
+  }
+  return out
+}
+
+function killMarked(marker: string): void {
+  for (const pid of withMarker(marker)) {
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch {
+      /* gone */
+    }
+  }
+}
+
+let n = 0
+/** A sleep duration unique to this test, so its processes can be found. */
+const marker = () => `3${++n}.${process.pid % 1000}${Math.floor(Math.random() * 1000)}`
+
+/** Runs tini-ts to the end. Survivors must not hold our pipes (execa waits
+ * for them to close), so the scripts below send their stdio to /dev/null. */
+function run(args: string[]) {
+  const [file, ...rest] = tiniArgv(args)
+  return execa(file, rest, { reject: false, timeout: 30_000 })
+}
+const Q = '>/dev/null 2>&1 </dev/null'
+
+t.test('--timeout terminates the whole tree, TERM-ignoring and setsid members included, and exits 124', async (t) => {
+  const m = marker()
+  t.teardown(() => killMarked(m))
+  // A TERM-ignoring grandchild, a setsid'd daemon-like one, and the program.
+  const script = `trap '' TERM; (trap '' TERM; sleep ${m}) ${Q} & setsid sleep ${m} ${Q} & sleep ${m} ${Q}`
+  const r = await run(['-s', '--timeout', '0.5s', '--grace', '300ms', '--', 'sh', '-c', script])
+  t.equal(r.exitCode, 124, 'exit 124 after the timeout')
+  t.same(withMarker(m), [], 'no process of the tree survives')
+})
+
+t.test('--timeout not reached: the normal status', async (t) => {
+  const r = await run(['-s', '--timeout', '5s', '--', 'sh', '-c', 'exit 3'])
+  t.equal(r.exitCode, 3)
+})
+
+t.test('control: without --cleanup, descendants outlive the program (tini behaviour)', async (t) => {
+  const m = marker()
+  t.teardown(() => killMarked(m))
+  const r = await run(['-s', '--', 'sh', '-c', `sleep ${m} ${Q} & setsid sleep ${m} ${Q} & exit 5`])
+  t.equal(r.exitCode, 5)
+  t.equal(withMarker(m).length, 2, 'both background processes are still running')
+})
+
+t.test('--cleanup terminates every remaining descendant and keeps the program status', async (t) => {
+  const m = marker()
+  t.teardown(() => killMarked(m))
+  const r = await run(['-s', '--cleanup', '--grace', '300ms', '--', 'sh', '-c', `(trap '' TERM; sleep ${m}) ${Q} & setsid sleep ${m} ${Q} & exit 5`])
+  t.equal(r.exitCode, 5, "the program's status")
+  t.same(withMarker(m), [], 'no survivor')
+})
+
+/** Starts a program that reports the signals it gets, waits until it is ready. */
+async function signalReporter(t: Test, tiniArgs: string[]) {
+  const dir = mkdtempSync(join(tmpdir(), 'tini-ts-rw-'))
+  const ready = join(dir, 'ready')
+  const script = `for s in TERM USR1 USR2 HUP; do trap "echo got \$s" \$s; done; trap 'echo got INT; exit 0' INT; touch ${ready}; while :; do sleep 0.05; done`
+  const [file, ...rest] = tiniArgv([...tiniArgs, '--', 'sh', '-c', script])
+  const p = execa(file, rest, { reject: false, timeout: 30_000 })
+  t.teardown(() => p.kill('SIGKILL'))
+  await waitFor('program ready', () => existsSync(ready))
+  return { p } // not p itself: an async function would await the promise
+}
+
+t.test('--rewrite FROM:TO forwards the rewritten signal', async (t) => {
+  const { p } = await signalReporter(t, ['-s', '--rewrite', 'TERM:USR1', '--rewrite', '1:SIGUSR2'])
+  process.kill(p.pid as number, 'SIGTERM')
+  await sleep(200)
+  process.kill(p.pid as number, 'SIGHUP')
+  await sleep(200)
+  process.kill(p.pid as number, 'SIGINT')
+  const r = await p
+  t.equal(r.exitCode, 0)
+  t.same(r.stdout.split('\n'), ['got USR1', 'got USR2', 'got INT'])
+})
+
+t.test('--rewrite SIG:0 drops the signal; control: without it the signal arrives', async (t) => {
+  const { p: dropped } = await signalReporter(t, ['-s', '--rewrite', 'TERM:0'])
+  process.kill(dropped.pid as number, 'SIGTERM')
+  await sleep(300)
+  process.kill(dropped.pid as number, 'SIGINT')
+  t.same((await dropped).stdout.split('\n'), ['got INT'], 'TERM never reached the program')
+
+  const { p: control } = await signalReporter(t, ['-s'])
+  process.kill(control.pid as number, 'SIGTERM')
+  await sleep(300)
+  process.kill(control.pid as number, 'SIGINT')
+  t.same((await control).stdout.split('\n'), ['got TERM', 'got INT'])
+})
+
+t.test('bad values are refused at start and nothing is started', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tini-ts-bad-'))
+  const cases: [string[], RegExp][] = [
+    [['--timeout', 'abc'], /'abc' is not a duration/],
+    [['--grace', '10x'], /'10x' is not a duration/],
+    [['--rewrite', '15:99'], /'99' is not a signal/],
+    [['--rewrite', 'KILL:TERM'], /SIGKILL is not forwarded/],
+    [['--rewrite', 'TERM'], /is not FROM:TO/],
+  ]
+  for (const [args, msg] of cases) {
+    const touched = join(dir, String(cases.indexOf([args, msg] as never)) + args.join('_'))
+    const r = await run([...args, '--', 'touch', touched])
+    t.not(r.exitCode, 0, `${args.join(' ')}: non-zero exit`)
+    t.match(r.stderr, msg, `${args.join(' ')}: says what is wrong`)
+    t.match(r.stderr, /Usage: tini-ts/, 'and shows usage')
+    t.notOk(existsSync(touched), 'the program was not started')
+  }
+  const touched = join(dir, 'pause')
+  const r = await run(['-P', 'touch', touched])
+  t.not(r.exitCode, 0)
+  t.match(r.stderr, /--pause takes no program/)
+  t.notOk(existsSync(touched))
+})
