@@ -37,6 +37,8 @@ export class Supervisor {
   private finishing = false
   private timedOut = false
   private timer: NodeJS.Timeout | undefined
+  /** the --timeout termination, while it runs */
+  private terminating: ReturnType<typeof terminateTree> | undefined
   private orphans = 0
   private forwarded = 0
   private done!: (code: number) => void
@@ -83,9 +85,14 @@ export class Supervisor {
     return undefined
   }
 
-  /** Phase 2: the program runs. From here on nothing may bring PID 1 down. */
+  /** Phase 2: the program runs. From here on nothing may bring PID 1 down:
+   * a bug in our JS is logged, and forwarding and reaping (in the addon's
+   * handlers) carry on regardless. */
   private start(): void {
     const { cfg, native, log } = this
+    const survive = (e: unknown) => log.fatal('internal', `internal error (continuing): ${(e as Error)?.stack ?? String(e)}`)
+    process.on('uncaughtException', survive)
+    process.on('unhandledRejection', survive)
     if (cfg.mode === 'pause') {
       log.info('spawned', 'Pause mode: no program; reaping until SIGTERM or SIGINT', { pid: 0 })
       this.onEvents(native.drain())
@@ -174,7 +181,8 @@ export class Supervisor {
       timeoutMs: cfg.timeoutMs,
       graceMs: cfg.graceMs,
     })
-    const r = await terminateTree(process.pid, [this.programPid], cfg.graceMs, realDeps((p, s) => this.native.kill(p, s)))
+    this.terminating = terminateTree(process.pid, [this.programPid], cfg.graceMs, realDeps((p, s) => this.native.kill(p, s)))
+    const r = await this.terminating
     log.info('terminated', `Terminated ${r.termed} process(es), killed ${r.killed}`, { ...r })
     // The program's reap (it is our child) ends the run via onProgramExit.
     this.onEvents(this.native.drain())
@@ -195,6 +203,7 @@ export class Supervisor {
       log.info('exited', `Main child exited normally (with status '${end.code}')`, { pid: this.programPid, code: end.code })
     }
     if (this.tookTerminal) native.giveTerminal(this.ownPgrp)
+    if (this.terminating) await this.terminating // --timeout's own pass
     if (cfg.cleanup || this.timedOut) {
       const r = await terminateTree(process.pid, [this.programPid], cfg.graceMs, realDeps((p, s) => native.kill(p, s)))
       if (r.termed > 0) log.info('cleanup', `Cleaned up ${r.termed} remaining process(es), killed ${r.killed}`, { ...r })
