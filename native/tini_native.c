@@ -462,8 +462,15 @@ static napi_value js_handler_is_ours(napi_env env, napi_callback_info info) {
 
 /* In the child between fork and exec: async-signal-safe calls only. */
 static void child_after_fork(char *const *argv, char *const *envp, int new_group, int take_tty,
-                             int errfd) {
+                             int errfd, int gofd) {
   int step = 0;
+  /* Wait until the parent has stored child_pid: a program that exits at once
+   * would otherwise be reaped by a SIGCHLD handler on another thread before
+   * child_pid names it, its status never reaching child_status (the init
+   * then waits forever). EOF (parent gone) is as good as the byte. */
+  char go;
+  while (read(gofd, &go, 1) < 0 && errno == EINTR) {}
+  close(gofd);
   if (new_group) {
     step = 1;
     if (setpgid(0, 0) < 0) goto fail;
@@ -525,11 +532,19 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "spawn: argv must be a non-empty array of strings");
     return NULL;
   }
-  int errp[2];
+  int errp[2], gop[2];
   if (pipe2(errp, O_CLOEXEC) < 0) {
     free_array(argv);
     if (own_env) free_array(envp);
     return throw_errno(env, "pipe2", errno);
+  }
+  if (pipe2(gop, O_CLOEXEC) < 0) {
+    int err = errno;
+    close(errp[0]);
+    close(errp[1]);
+    free_array(argv);
+    if (own_env) free_array(envp);
+    return throw_errno(env, "pipe2", err);
   }
   /* Block everything on this thread across fork: the child starts with all
    * signals blocked, so none runs our handlers in the child before exec. */
@@ -539,14 +554,20 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
   pid_t pid = fork();
   if (pid == 0) {
     close(errp[0]);
-    child_after_fork(argv, envp, new_group, take_tty, errp[1]);
+    close(gop[1]);
+    child_after_fork(argv, envp, new_group, take_tty, errp[1], gop[0]);
   }
   int fork_err = errno;
+  close(gop[0]);
   if (pid > 0) {
     STORE(&child_alive, 1);
     STORE(&child_pid, pid);
+    char go = 1;
+    ssize_t w = write(gop[1], &go, 1); /* the child may run on now */
+    (void)w;
     flush_pending(); /* signals that arrived while starting go out now */
   }
+  close(gop[1]);
   sigprocmask(SIG_SETMASK, &old, NULL);
   close(errp[1]);
   free_array(argv);
