@@ -22,6 +22,7 @@
 //   --no-addon        build without the addon
 //   --no-bundle       use the entry as is (it must be one self-contained CJS file)
 //   --no-code-cache   do not embed V8's code cache
+//   --exec-argv "..." runtime options baked into the executable (execArgv)
 //   --strip           strip the runtime's symbol/debug tables (smaller, no symbols)
 //   --keep            keep the work directory (bundle, sea-config.json, blob)
 //   --quiet
@@ -49,6 +50,7 @@ function parseArgs(argv) {
     strip: false,
     keep: false,
     quiet: false,
+    execArgv: [],
   }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
@@ -65,11 +67,12 @@ function parseArgs(argv) {
       case '--no-bundle': o.bundle = false; break
       case '--no-code-cache': o.codeCache = false; break
       case '--strip': o.strip = true; break
+      case '--exec-argv': o.execArgv.push(...val().split(/\s+/).filter(Boolean)); break
       case '--keep': o.keep = true; break
       case '--quiet': case '-q': o.quiet = true; break
       case '--help': case '-h':
         process.stdout.write(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8')
-          .split('\n').filter((l) => l.startsWith('//')).slice(0, 26).map((l) => l.slice(3)).join('\n') + '\n')
+          .split('\n').filter((l) => l.startsWith('//')).slice(0, 27).map((l) => l.slice(3)).join('\n') + '\n')
         process.exit(0)
         break
       default: throw new Error(`unknown option ${a} (see --help)`)
@@ -162,6 +165,7 @@ export async function buildSea(opts) {
       // NODE_OPTIONS (and --node-options) are NOT applied to this runtime; the
       // environment itself is untouched, so the supervised program still gets it
       execArgvExtension: 'none',
+      execArgv: opts.execArgv,
       assets: addonBuf ? { [ADDON_NAME]: opts.addon } : {},
     }
     const cfgFile = path.join(work, 'sea-config.json')
