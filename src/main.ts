@@ -9,6 +9,23 @@ function write(fd: number, text: string | undefined): void {
   if (text) fs.writeSync(fd, text)
 }
 
+/** Node's process.stdout/stderr streams must never come into being in the
+ * init: for a pipe libuv makes the shared file description O_NONBLOCK (the
+ * program's writes then come up short or fail with EAGAIN), for a TTY Node
+ * listens to SIGWINCH, replacing the addon's forwarding handler. Code that
+ * merely looks at them (node:assert, loaded by pino's sonic-boom; net.Socket's
+ * destroy) gets plain fs streams instead. */
+function plainStdio(): void {
+  for (const [name, fd] of [['stdout', 1], ['stderr', 2]] as const) {
+    let stream: fs.WriteStream | undefined
+    Object.defineProperty(process, name, {
+      configurable: true,
+      enumerable: true,
+      get: () => (stream ??= fs.createWriteStream('', { fd, autoClose: false })),
+    })
+  }
+}
+
 export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
   const parsed = parseCli(argv, process.env)
   if (parsed.kind === 'print') {
@@ -19,6 +36,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   const cfg = parsed.config
   if (cfg.mode === 'zombies') return (await import('./zombies')).runZombies({ json: cfg.json })
   if (cfg.mode === 'demo') return (await import('./demo')).runDemo()
+  plainStdio()
   const log = new Logger(cfg.verbosity, cfg.logFormat)
   let native
   try {
