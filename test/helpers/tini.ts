@@ -4,6 +4,13 @@ import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 
 export const REPO = resolve(__dirname, '..', '..')
+
+// tap hands its loaders to every child through NODE_OPTIONS (its spawn hook
+// puts it back even when deleted); they would run inside tini-ts and touch
+// process.stdout/stderr, making the shared stdio non-blocking. Users run
+// tini-ts without them: so the tests start it through `env -u NODE_OPTIONS`
+// (which execs: the pid is tini-ts's).
+const ENV_CLEAN = ['/usr/bin/env', '-u', 'NODE_OPTIONS']
 export const FIXTURES = join(REPO, 'test', 'fixtures')
 export const ADDON = join(REPO, 'build', 'Release', 'tini_native.node')
 
@@ -23,8 +30,8 @@ export function installedNode(): string {
 /** [file, ...leading args]: append tini-ts's own arguments. */
 export function tiniCommand(): [string, ...string[]] {
   const bin = process.env.TINI_TS_BIN
-  if (bin) return [resolve(REPO, bin)]
-  return [installedNode(), join(REPO, 'bin', 'tini-ts')]
+  if (bin) return [...ENV_CLEAN, resolve(REPO, bin)] as [string, ...string[]]
+  return [...ENV_CLEAN, installedNode(), join(REPO, 'bin', 'tini-ts')] as [string, ...string[]]
 }
 
 /** The full argv to run tini-ts with these arguments. */
