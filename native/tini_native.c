@@ -703,6 +703,17 @@ static napi_value js_give_terminal(napi_env env, napi_callback_info info) {
   return num(env, r == 0 ? 0 : errno);
 }
 
+/* exitNow(code): _exit(2), for when process.exit() would hang: Node's exit
+ * joins the libuv thread pool, and a pool thread blocked in write(2) on a
+ * stderr pipe nobody reads never returns. PID 1 must still exit. */
+static napi_value js_exit_now(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  _exit(arg_i32(env, argv[0]) & 0xff);
+  return NULL;
+}
+
 #define FN(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_default, NULL}
 
 static napi_value init(napi_env env, napi_value exports) {
@@ -721,6 +732,7 @@ static napi_value init(napi_env env, napi_value exports) {
       FN("setParentDeathSignal", js_set_pdeathsig),
       FN("ttyInfo", js_tty_info),
       FN("giveTerminal", js_give_terminal),
+      FN("exitNow", js_exit_now),
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

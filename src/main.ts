@@ -48,6 +48,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   }
   const code = await new Supervisor(cfg, native, log).run()
   await log.flush()
+  // process.exit() would join the thread pool and hang on the blocked write.
+  if (log.stuck()) native.exitNow(code)
   return code
 }
 

@@ -51,4 +51,7 @@ export interface NativeBinding {
   ttyInfo(): { isatty: number; foreground: number; pgrp: number; pid: number }
   /** tcsetpgrp(0, pgrp): 0 or errno */
   giveTerminal(pgrp: number): number
+  /** _exit(2) at once: process.exit() joins the thread pool, which hangs
+   * while a pool thread is blocked writing to a stderr nobody reads */
+  exitNow(code: number): never
 }
