@@ -461,8 +461,10 @@ static napi_value js_handler_is_ours(napi_env env, napi_callback_info info) {
 }
 
 /* In the child between fork and exec: async-signal-safe calls only. */
+#define MAX_KEEP 64
+
 static void child_after_fork(char *const *argv, char *const *envp, int new_group, int take_tty,
-                             int errfd, int gofd) {
+                             int errfd, int gofd, const int *keep, int nkeep) {
   int step = 0;
   /* Wait until the parent has stored child_pid: a program that exits at once
    * would otherwise be reaped by a SIGCHLD handler on another thread before
@@ -492,7 +494,8 @@ static void child_after_fork(char *const *argv, char *const *envp, int new_group
     sigaction(sig, &dfl, NULL); /* EINVAL for glibc's internal 32/33: fine */
   }
   /* Node marks fds 0-16 close-on-exec at start: give the program its stdio. */
-  for (int fd = 0; fd <= 2; fd++) {
+  for (int i = -3; i < nkeep; i++) {
+    int fd = i < 0 ? i + 3 : keep[i]; /* 0, 1, 2, then the inherited ones TS chose */
     int fl = fcntl(fd, F_GETFD);
     if (fl >= 0 && (fl & FD_CLOEXEC)) fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
   }
@@ -511,12 +514,25 @@ fail:;
   _exit(step == 3 && (err == ENOENT || err == ENOTDIR) ? 127 : 126);
 }
 
-/* spawn(argv: string[], env: string[], newGroup: bool, takeTty: bool)
+/* spawn(argv: string[], env: string[] | null, newGroup: bool, takeTty: bool,
+ *       keepFds?: number[]): keepFds lose close-on-exec in the child
  *   -> { pid } on success, { pid, step, errno } when exec failed. */
 static napi_value js_spawn(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value args[4];
+  size_t argc = 5;
+  napi_value args[5];
   CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
+  int keep[MAX_KEEP];
+  int nkeep = 0;
+  bool is_arr = false;
+  if (argc >= 5 && napi_is_array(env, args[4], &is_arr) == napi_ok && is_arr) {
+    uint32_t n = 0;
+    napi_get_array_length(env, args[4], &n);
+    for (uint32_t i = 0; i < n && nkeep < MAX_KEEP; i++) {
+      napi_value el;
+      napi_get_element(env, args[4], i, &el);
+      keep[nkeep++] = arg_i32(env, el);
+    }
+  }
   char **argv = string_array(env, args[0], 0);
   /* env null: pass environ itself, exactly as the init was given it. */
   napi_valuetype et;
@@ -555,7 +571,7 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
   if (pid == 0) {
     close(errp[0]);
     close(gop[1]);
-    child_after_fork(argv, envp, new_group, take_tty, errp[1], gop[0]);
+    child_after_fork(argv, envp, new_group, take_tty, errp[1], gop[0], keep, nkeep);
   }
   int fork_err = errno;
   close(gop[0]);

@@ -40,7 +40,7 @@ export interface NativeBinding {
   installHandlers(signals: number[]): void
   handlerIsOurs(signal: number): boolean
   /** env null: the init's own environment, passed on untouched */
-  spawn(argv: string[], env: string[] | null, newGroup: boolean, takeTty: boolean): SpawnResult
+  spawn(argv: string[], env: string[] | null, newGroup: boolean, takeTty: boolean, keepFds?: number[]): SpawnResult
   drain(): NativeEvent[]
   reapNow(): number
   stats(): { reaped: number; forwarded: number; dropped: number; childPid: number; childStatus: number }

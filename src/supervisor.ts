@@ -11,6 +11,7 @@ import type { Config } from './cli'
 import { decodeWaitStatus, exitCodeFor, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, EXIT_USAGE } from './exit-code'
 import type { Logger } from './log'
 import { EVENT_REAPED, type NativeBinding, type NativeEvent } from './native'
+import { inheritedFds, readFdTable } from './inherited-fds'
 import { forwardingMap } from './rewrite'
 import { forwardedSignals, signalName, type RtRange } from './signals'
 import { realDeps, terminateTree } from './terminate'
@@ -42,6 +43,8 @@ export class Supervisor {
   private orphans = 0
   private forwarded = 0
   private done!: (code: number) => void
+  /** descriptors handed to us that the program gets too (read before we open any) */
+  private inherited: number[] = []
 
   constructor(
     private readonly cfg: Config,
@@ -63,6 +66,7 @@ export class Supervisor {
    * before a program exists. */
   private setUp(): number | undefined {
     const { cfg, native, log } = this
+    this.inherited = inheritedFds(readFdTable())
     const s = native.setup()
     this.rt = { min: s.sigrtmin, max: s.sigrtmax }
     this.clockTicks = s.clockTicks
@@ -103,7 +107,7 @@ export class Supervisor {
     // Hand the terminal over only if it is ours to give: tini takes it even
     // from the background (its own TODO says that is not OK).
     const takeTty = tty.isatty === 1 && tty.foreground === tty.pgrp
-    const r = native.spawn(cfg.program, null, true, takeTty)
+    const r = native.spawn(cfg.program, null, true, takeTty, this.inherited)
     if (r.errno !== undefined) {
       const notFound = r.step === 3 && (r.errno === 2 || r.errno === 20)
       const what = r.step === 3 ? `exec ${cfg.program[0]} failed` : r.step === 2 ? 'tcsetpgrp failed' : 'setpgid failed'

@@ -106,7 +106,7 @@ t.test('descriptors: stdio only, none of the runtime (epoll, eventfd, pipes)', a
   t.notMatch(r.stdout, /eventpoll|eventfd|io_uring/, 'no epoll/eventfd descriptor')
 })
 
-t.test('descriptors handed to the init beyond stdio reach the program (tini passes them)', { todo: 'bug: Node marks fds 3-15 close-on-exec at start (uv_disable_stdio_inheritance), so they are lost' }, async (t) => {
+t.test('descriptors handed to the init beyond stdio reach the program (tini passes them)', async (t) => {
   const [file, ...pre] = tiniArgv(['--', 'sh', '-c', 'ls /proc/self/fd/3 >/dev/null 2>&1 && echo has-3 || echo no-3'])
   const r = await execa(file, pre, { reject: false, timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe', 'pipe'], env: { TINI_SUBREAPER: '' } })
   const oracle = await execa('tini', ['-s', '--', 'sh', '-c', 'ls /proc/self/fd/3 >/dev/null 2>&1 && echo has-3 || echo no-3'], { reject: false, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] })

@@ -1,0 +1,33 @@
+import t from 'tap'
+import { inheritedFds, type FdEntry } from '../../src/inherited-fds'
+
+const e = (fd: number, target: string, cloexec = true): FdEntry => ({ fd, target, cloexec })
+
+t.test('passes inherited files and sockets, never the runtime descriptors', async (t) => {
+  const table = [
+    e(0, '/dev/null'),
+    e(1, 'pipe:[10]'),
+    e(2, '/dev/pts/0'),
+    e(3, 'socket:[77]'), // socket activation: one end only
+    e(4, 'anon_inode:[eventpoll]'),
+    e(5, 'anon_inode:[io_uring]'),
+    e(6, 'pipe:[20]'), // the runtime's self-pipe: both ends here
+    e(7, '/var/log/app.log'),
+    e(8, 'pipe:[20]'),
+    e(9, 'anon_inode:[eventfd]'),
+    e(10, '/dev/null'), // libuv's reserve descriptor
+    e(11, 'pipe:[30]'), // one end of a pipe handed to us
+    e(20, '/srv/data', false), // not close-on-exec: passes through exec anyway
+  ]
+  t.same(inheritedFds(table), [3, 7, 11])
+})
+
+t.test('the real table of this process contains none of the runtime kinds', async (t) => {
+  const { readFdTable } = await import('../../src/inherited-fds')
+  const table = readFdTable()
+  t.ok(table.some((x) => x.fd === 0), 'reads /proc/self/fd')
+  for (const fd of inheritedFds(table)) {
+    const target = table.find((x) => x.fd === fd)?.target ?? ''
+    t.notMatch(target, /^anon_inode:/, `fd ${fd} is not an anon inode`)
+  }
+})
