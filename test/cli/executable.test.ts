@@ -12,6 +12,7 @@ import t from 'tap'
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import * as fs from 'node:fs'
+import * as os from 'node:os'
 import * as path from 'node:path'
 
 const ROOT = path.resolve(__dirname, '..', '..')
@@ -19,7 +20,9 @@ const DIST = path.join(ROOT, 'dist')
 const EXE = path.join(DIST, 'tini-ts')
 const ADDON = path.join(DIST, 'tini_native.node')
 const BUILT_ADDON = path.join(ROOT, 'build', 'Release', 'tini_native.node')
-const CACHE = path.join(ROOT, 'test', '.cache', 'executable')
+// Outside the checkout: a clone may live under /tmp, which the noexec tests
+// below hide behind a tmpfs (the copies must stay visible and executable).
+const CACHE = path.join(process.env.TINI_TS_CACHE ?? path.join(os.homedir(), '.cache', 'tini-ts'), 'executable-test')
 const GLIBC_FLOOR = [2, 28]
 
 // a clean environment: no addon override, no runtime dir, nothing of the caller's NODE_OPTIONS
