@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include <node_api.h>
+#include <uv.h>
 
 extern char **environ;
 
@@ -81,7 +82,14 @@ static int child_alive;
 static int child_status = -1;    /* wait status once reaped */
 static uint64_t pending_mask;    /* signals that arrived before the child ran */
 static uint64_t reaped_total, forwarded_total;
-static int wake_fd = -1;         /* write end of the pipe JS listens on */
+/* How the handlers wake JS: a uv_async_t on Node's loop. uv_async_send is
+ * async-signal-safe (libuv docs), so a handler on any thread may call it;
+ * libuv coalesces many sends into one callback. No pipe, no node:net. */
+static uv_async_t wake_async;
+static int wake_ready;           /* 1 once wake_async is initialised */
+static napi_env wake_env;
+static napi_ref wake_cb;
+static napi_async_context wake_ctx;
 static pid_t self_pid;
 
 #define LOAD(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
@@ -128,12 +136,7 @@ static int ring_pop(event_t *out) {
 }
 
 static void wake_js(void) {
-  int fd = LOAD(&wake_fd);
-  if (fd >= 0) {
-    char b = 1;
-    ssize_t r = write(fd, &b, 1); /* non-blocking: a full pipe is a pending wake already */
-    (void)r;
-  }
+  if (LOAD(&wake_ready)) uv_async_send(&wake_async);
 }
 
 /* ---- reaping ------------------------------------------------------------ */
@@ -372,21 +375,66 @@ static void free_array(char **a) {
 
 /* ---- exported calls ----------------------------------------------------- */
 
-/* setup(): create the wake pipe; returns its read end for JS to watch. */
+/* setup(): reset the ring; returns facts JS needs (real-time range, clock ticks). */
 static napi_value js_setup(napi_env env, napi_callback_info info) {
   (void)info;
   self_pid = getpid();
+  /* Node 24 names its main thread "MainThread", which is what ps and
+   * /proc/1/comm then show for PID 1; name it for what it is. */
+  prctl(PR_SET_NAME, "tini-ts", 0, 0, 0);
   for (size_t i = 0; i < RING_SIZE; i++) ring[i].seq = i;
-  int p[2];
-  if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0) return throw_errno(env, "pipe2", errno);
-  STORE(&wake_fd, p[1]);
   napi_value r;
   napi_create_object(env, &r);
-  set_num(env, r, "wakeFd", p[0]);
   set_num(env, r, "sigrtmin", SIGRTMIN);
   set_num(env, r, "sigrtmax", SIGRTMAX);
   set_num(env, r, "clockTicks", (double)sysconf(_SC_CLK_TCK));
   return r;
+}
+
+/* Runs on the loop thread after any number of uv_async_send calls. */
+static void on_wake_async(uv_async_t *h) {
+  (void)h;
+  napi_env env = wake_env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value cb, recv, res;
+  napi_get_reference_value(env, wake_cb, &cb);
+  napi_get_global(env, &recv);
+  if (napi_make_callback(env, wake_ctx, recv, cb, 0, NULL, &res) == napi_pending_exception) {
+    napi_value err;
+    napi_get_and_clear_last_exception(env, &err);
+    napi_fatal_exception(env, err); /* to process 'uncaughtException' */
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+/* onWake(fn): call fn on the loop whenever a handler recorded something. The
+ * handle keeps the loop alive until stopWake(). */
+static napi_value js_on_wake(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (LOAD(&wake_ready)) return NULL;
+  uv_loop_t *loop;
+  CHECK(napi_get_uv_event_loop(env, &loop));
+  CHECK(napi_create_reference(env, argv[0], 1, &wake_cb));
+  napi_value name;
+  napi_create_string_utf8(env, "tini-ts:wake", NAPI_AUTO_LENGTH, &name);
+  CHECK(napi_async_init(env, NULL, name, &wake_ctx));
+  wake_env = env;
+  if (uv_async_init(loop, &wake_async, on_wake_async) != 0) {
+    napi_throw_error(env, NULL, "tini-ts native: uv_async_init failed");
+    return NULL;
+  }
+  STORE(&wake_ready, 1);
+  return NULL;
+}
+
+/* stopWake(): no more wake-ups; lets the loop end. */
+static napi_value js_stop_wake(napi_env env, napi_callback_info info) {
+  (void)env; (void)info;
+  if (__atomic_exchange_n(&wake_ready, 0, __ATOMIC_ACQ_REL)) uv_close((uv_handle_t *)&wake_async, NULL);
+  return NULL;
 }
 
 /* setPolicy(map: Int32Array(65), toGroup, details) */
@@ -749,6 +797,8 @@ static napi_value init(napi_env env, napi_value exports) {
       FN("ttyInfo", js_tty_info),
       FN("giveTerminal", js_give_terminal),
       FN("exitNow", js_exit_now),
+      FN("onWake", js_on_wake),
+      FN("stopWake", js_stop_wake),
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -48,9 +48,10 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   }
   const code = await new Supervisor(cfg, native, log).run()
   await log.flush()
-  // process.exit() would join the thread pool and hang on the blocked write.
-  if (log.stuck()) native.exitNow(code)
-  return code
+  // _exit(2) right away: everything of ours is written (or given up on after
+  // the bounded flush), and process.exit() would join the thread pool, which
+  // hangs on a blocked stderr write, and tear Node down for nothing.
+  return native.exitNow(code)
 }
 
 if (require.main === module) {

@@ -35,7 +35,11 @@ export interface SpawnResult {
 }
 
 export interface NativeBinding {
-  setup(): { wakeFd: number; sigrtmin: number; sigrtmax: number; clockTicks: number }
+  setup(): { sigrtmin: number; sigrtmax: number; clockTicks: number }
+  /** fn runs on the event loop after the handlers recorded events (uv_async) */
+  onWake(fn: () => void): void
+  /** no more wake-ups: the loop may end */
+  stopWake(): void
   setPolicy(map: Int32Array, toGroup: boolean, details: boolean): void
   installHandlers(signals: number[]): void
   handlerIsOurs(signal: number): boolean

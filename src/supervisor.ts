@@ -4,9 +4,8 @@
 //
 // The handlers in native/tini_native.c forward and reap by themselves, so a
 // busy or blocked event loop delays only the bookkeeping here (logs, exit),
-// never a signal or a reap. They wake us through a pipe; we drain their ring.
+// never a signal or a reap. They wake us (uv_async_send); we drain their ring.
 import * as fs from 'node:fs'
-import * as net from 'node:net'
 import type { Config } from './cli'
 import { decodeWaitStatus, exitCodeFor, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, EXIT_USAGE } from './exit-code'
 import type { Logger } from './log'
@@ -34,7 +33,6 @@ export class Supervisor {
   private programPid = 0
   private tookTerminal = false
   private ownPgrp = 0
-  private wake: net.Socket | undefined
   private finishing = false
   private timedOut = false
   private timer: NodeJS.Timeout | undefined
@@ -77,15 +75,12 @@ export class Supervisor {
       log.fatal('setup', (e as Error).message)
       return EXIT_USAGE
     }
-    if (process.pid !== 1 && !native.isSubreaper()) log.warn('reaper-check', REAPER_WARNING)
     const details = cfg.warnOnReap || log.enabled('debug') || (cfg.logFormat === 'json' && log.enabled('info'))
     native.setPolicy(forwardingMap(cfg.rewrite, this.rt), cfg.killProcessGroup, details)
+    // The handlers wake us through a uv_async_t on this loop: no timer, no
+    // wake-up while nothing happens, and no node:net to load.
+    native.onWake(() => this.onEvents(native.drain()))
     native.installHandlers(forwardedSignals(this.rt))
-    // Listen for the handlers' wake-ups. A pipe in libuv's epoll: no timer,
-    // no wake-up while nothing happens.
-    this.wake = new net.Socket({ fd: s.wakeFd, readable: true, writable: false })
-    this.wake.on('data', () => this.onEvents(native.drain()))
-    this.wake.on('error', (e) => log.warn('internal', `wake pipe: ${e.message}`))
     return undefined
   }
 
@@ -98,6 +93,7 @@ export class Supervisor {
     process.on('uncaughtException', survive)
     process.on('unhandledRejection', survive)
     if (cfg.mode === 'pause') {
+      this.reaperCheck()
       log.info('spawned', 'Pause mode: no program; reaping until SIGTERM or SIGINT', { pid: 0 })
       this.onEvents(native.drain())
       return
@@ -117,11 +113,17 @@ export class Supervisor {
     }
     this.programPid = r.pid
     this.tookTerminal = takeTty
+    // Logged after the spawn: the program need not wait for pino to load.
+    this.reaperCheck()
     log.info('spawned', `Spawned child process '${cfg.program[0]}' with pid '${r.pid}'`, { pid: r.pid, argv: cfg.program })
     if (cfg.timeoutMs !== undefined) {
       this.timer = setTimeout(() => void this.onTimeout(), cfg.timeoutMs)
     }
     this.onEvents(native.drain())
+  }
+
+  private reaperCheck(): void {
+    if (process.pid !== 1 && !this.native.isSubreaper()) this.log.warn('reaper-check', REAPER_WARNING)
   }
 
   private onEvents(events: NativeEvent[]): void {
@@ -225,7 +227,7 @@ export class Supervisor {
       signalsForwarded: this.forwarded,
       eventsDropped: st.dropped,
     })
-    this.wake?.destroy()
+    this.native.stopWake()
     this.done(code)
   }
 }

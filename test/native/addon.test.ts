@@ -88,8 +88,6 @@ t.test('installHandlers: our handler on every forwarded signal and SIGCHLD; SIGT
     `,
   )
   t.equal(r.before, false, 'not ours before installHandlers')
-  t.type(r.s.wakeFd, 'number')
-  t.ok(r.s.wakeFd > 2, 'wake fd is a real descriptor')
   t.equal(r.s.sigrtmin, 34)
   t.equal(r.s.sigrtmax, 64)
   t.ok(r.s.clockTicks > 0)
@@ -186,6 +184,30 @@ t.test('spawn: exec errors come back as errno; the child is reaped with 127/126'
   t.ok(r.missing.pid > 0, 'a pid even on failure')
   t.equal(r.noshebang.errno, undefined, 'a script without #! runs through /bin/sh (execvp, as tini)')
   t.equal(r.noshebang.reap, 42 << 8)
+})
+
+t.test('onWake: the loop is woken when a handler recorded something, and only then', async (t) => {
+  const { result: r } = await scenario(
+    t,
+    `
+    let wakes = 0
+    n.onWake(() => { wakes++; pull() })
+    init()
+    n.setSubreaper()
+    await sleep(300)
+    const idle = wakes
+    const s = n.spawn(['sh', '-c', 'sleep 0.1 & exit 3'], null, true, false)
+    await until('program and orphan reaped through wake-ups', () => events.filter((e) => e.type === 1).length >= 2)
+    const afterReap = wakes
+    process.kill(process.pid, 'SIGUSR2')
+    await until('signal event through a wake-up', () => events.some((e) => e.type === 2 && e.status === 12))
+    n.stopWake()
+    out({ idle, afterReap, wakes, pid: s.pid })
+    `,
+  )
+  t.equal(r.idle, 0, 'no wake-up while nothing happens')
+  t.ok(r.afterReap >= 1, 'woken for the reaps')
+  t.ok(r.wakes > r.afterReap, 'woken for the signal')
 })
 
 t.test('reaping through drain(): orphans and the program, as subreaper', async (t) => {

@@ -24,7 +24,9 @@ t.test('control: PID 1 that does not reap keeps the orphans as zombies', async (
 
 t.test('-P reaps orphans as PID 1 and exits 0 on SIGTERM', async (t) => {
   const { holder, init } = await startNamespace(t, tiniArgv(['-P']))
-  t.match(procStat(init)?.comm ?? '', /node|tini-ts/)
+  // Node names its main thread 'MainThread' at start; tini-ts renames it once set up.
+  await waitFor('PID 1 named tini-ts', () => /^(node|tini-ts)$/.test(procStat(init)?.comm ?? ''))
+  t.match(procStat(init)?.comm ?? '', /^(node|tini-ts)$/)
   await execa('nsenter', ['-t', String(init), '-p', '-m', '--', 'sh', '-c', LEAK])
   await waitFor('no zombie under PID 1', () => zombiesOf(init) === 0, 5000)
   t.equal(zombiesOf(init), 0)
