@@ -1,6 +1,5 @@
 // Command line and TINI_* environment -> Config. tini's flags and variables,
 // plus tini-ts's long options. Parsing only: nothing here starts anything.
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { parseDuration } from './duration'
 import { parseRewrite } from './rewrite'
 import { parseSignal } from './signals'
@@ -37,7 +36,9 @@ export type ParseOutcome =
  * kubelet's timeoutSeconds (default 1 s); see README "Probes". */
 export const DEFAULT_GRACE_MS = 500
 
-const invalid = (msg: string) => new InvalidArgumentError(msg)
+/** A bad option value; the message says what a good one looks like. */
+class InvalidValue extends Error {}
+const invalid = (msg: string) => new InvalidValue(msg)
 
 function exitCodeOption(value: string, prev: number[] = []): number[] {
   if (!/^\d+$/.test(value) || Number(value) > 255) throw invalid('EXIT_CODE must be a whole number from 0 to 255.')
@@ -64,8 +65,54 @@ function rewriteOption(value: string, prev: [number, number][] = []): [number, n
   }
 }
 
-function buildCommand(): Command {
-  return new Command('tini-ts')
+function logFormatOption(value: string): string {
+  if (value !== 'text' && value !== 'json') throw invalid('Allowed choices are text, json.')
+  return value
+}
+
+/**
+ * The options, once: the parser below reads this table, and so does the help
+ * text (commander, loaded only to render it). `key` names the parsed value;
+ * `parse` folds a value into the previous one; no `value` = a flag.
+ */
+interface OptionSpec {
+  short?: string
+  long?: string
+  key: string
+  value?: string
+  help: string
+  parse?: (value: string, prev: any) => unknown
+  count?: boolean
+}
+
+const OPTIONS: OptionSpec[] = [
+  { short: 's', key: 's', help: 'register as a process subreaper (env TINI_SUBREAPER)' },
+  { short: 'p', key: 'p', value: 'SIGNAL', help: 'trigger SIGNAL when parent dies, e.g. "-p SIGKILL"', parse: signalOption },
+  { short: 'v', key: 'v', count: true, help: 'more verbose output; repeat up to 3 times (env TINI_VERBOSITY)' },
+  { short: 'w', key: 'w', help: 'print a warning when processes are getting reaped' },
+  { short: 'g', key: 'g', help: "send signals to the child's process group (env TINI_KILL_PROCESS_GROUP)" },
+  { short: 'e', key: 'e', value: 'EXIT_CODE', help: 'remap EXIT_CODE (0 to 255) to 0; can be repeated', parse: exitCodeOption },
+  { short: 'l', key: 'l', help: 'show license and exit' },
+  { long: 'timeout', key: 'timeout', value: 'DURATION', help: 'terminate the whole tree if PROGRAM still runs after DURATION; exit 124', parse: durationOption },
+  { long: 'grace', key: 'grace', value: 'DURATION', help: `time between SIGTERM and SIGKILL for --timeout/--cleanup (default ${DEFAULT_GRACE_MS}ms)`, parse: durationOption },
+  { long: 'cleanup', key: 'cleanup', help: 'when PROGRAM exits, terminate and reap every remaining descendant' },
+  { long: 'rewrite', key: 'rewrite', value: 'FROM:TO', help: 'forward signal FROM as TO (0 drops it); can be repeated', parse: rewriteOption },
+  { short: 'P', long: 'pause', key: 'pause', help: 'no program: stay up as a reaper until SIGTERM or SIGINT' },
+  { long: 'log-format', key: 'logFormat', value: 'FORMAT', help: 'log lines on stderr: text or json (env TINI_TS_LOG_FORMAT)', parse: logFormatOption },
+  { long: 'zombies', key: 'zombies', help: 'list the zombies in this PID namespace and whether PID 1 reaps; exit 1 if any' },
+  { long: 'json', key: 'json', help: 'with --zombies: one JSON document' },
+  { long: 'demo', key: 'demo', help: 'show zombies piling up without an init, and none with tini-ts (built-in workload)' },
+]
+
+const flagsOf = (o: OptionSpec) => [o.short && `-${o.short}`, o.long && `--${o.long}`].filter(Boolean).join(', ')
+const nameOf = (o: OptionSpec) => `${flagsOf(o)}${o.value ? ` <${o.value}>` : ''}`
+
+/** The help text, rendered by commander from the option table. Loaded only
+ * when asked for: commander costs ~2-3 ms of a ~23 ms start-up
+ * (bench/RESULTS.md), and the run path never shows help. */
+export function helpText(): string {
+  const { Command } = require('commander') as typeof import('commander')
+  const cmd = new Command('tini-ts')
     .usage('[OPTIONS] [--] PROGRAM [ARGS...] | --version')
     .description(
       'Run PROGRAM under a minimal init: forward signals to it, reap zombies, exit with its status.\n' +
@@ -74,69 +121,104 @@ function buildCommand(): Command {
     .argument('[PROGRAM...]', 'the program to run, and its arguments')
     .helpOption('-h, --help', 'show this help message and exit')
     .version(`tini-ts version ${VERSION}`, '--version', 'show version and exit')
-    .option('-s', 'register as a process subreaper (env TINI_SUBREAPER)')
-    .option('-p <SIGNAL>', 'trigger SIGNAL when parent dies, e.g. "-p SIGKILL"', signalOption)
-    .option('-v', 'more verbose output; repeat up to 3 times (env TINI_VERBOSITY)', (_v: string, n: number) => n + 1, 0)
-    .option('-w', 'print a warning when processes are getting reaped')
-    .option('-g', "send signals to the child's process group (env TINI_KILL_PROCESS_GROUP)")
-    .option('-e <EXIT_CODE>', 'remap EXIT_CODE (0 to 255) to 0; can be repeated', exitCodeOption)
-    .option('-l', 'show license and exit')
-    .option('--timeout <DURATION>', 'terminate the whole tree if PROGRAM still runs after DURATION; exit 124', durationOption)
-    .option('--grace <DURATION>', `time between SIGTERM and SIGKILL for --timeout/--cleanup (default ${DEFAULT_GRACE_MS}ms)`, durationOption)
-    .option('--cleanup', 'when PROGRAM exits, terminate and reap every remaining descendant')
-    .option('--rewrite <FROM:TO>', 'forward signal FROM as TO (0 drops it); can be repeated', rewriteOption)
-    .option('-P, --pause', 'no program: stay up as a reaper until SIGTERM or SIGINT')
-    .addOption(new Option('--log-format <FORMAT>', 'log lines on stderr (env TINI_TS_LOG_FORMAT)').choices(['text', 'json']))
-    .option('--zombies', 'list the zombies in this PID namespace and whether PID 1 reaps; exit 1 if any')
-    .option('--json', 'with --zombies: one JSON document')
-    .option('--demo', 'show zombies piling up without an init, and none with tini-ts (built-in workload)')
-    .passThroughOptions()
-    .exitOverride()
-    .showHelpAfterError()
+    .configureOutput({ getOutHelpWidth: () => 100, getErrHelpWidth: () => 100 })
+  for (const o of OPTIONS) cmd.option(nameOf(o), o.help)
+  return cmd.helpInformation()
+}
+
+type Parsed = Record<string, any> & { args: string[] }
+
+/**
+ * getopt over OPTIONS: short flags cluster (`-vvv`, `-sg`, `-e3`), long ones
+ * take `--opt value` or `--opt=value`, `--` ends the options, and so does the
+ * first word that is not an option (tini's getopt would go on and take the
+ * program's own `-c`). `-h` and `--version` answer at once, as commander does.
+ */
+function getopt(args: string[]): { kind: 'parsed'; opts: Parsed } | ParseOutcome {
+  const out: Parsed = { args: [] }
+  const byShort = new Map(OPTIONS.filter((o) => o.short).map((o) => [o.short as string, o]))
+  const byLong = new Map(OPTIONS.filter((o) => o.long).map((o) => [o.long as string, o]))
+  const take = (o: OptionSpec, value: string | undefined): string | undefined => {
+    if (o.count) out[o.key] = (out[o.key] ?? 0) + 1
+    else if (!o.value) out[o.key] = true
+    else if (value === undefined) return `option '${nameOf(o)}' argument missing`
+    else {
+      try {
+        out[o.key] = o.parse ? o.parse(value, out[o.key]) : value
+      } catch (e) {
+        if (!(e instanceof InvalidValue)) throw e
+        return `option '${nameOf(o)}' argument '${value}' is invalid. ${e.message}`
+      }
+    }
+    return undefined
+  }
+  let i = 0
+  for (; i < args.length; i++) {
+    const a = args[i]
+    if (a === '--') {
+      i++
+      break
+    }
+    if (a === '-h' || a === '--help') return { kind: 'print', stdout: helpText(), exitCode: 0 }
+    if (a === '--version') return { kind: 'print', stdout: `tini-ts version ${VERSION}\n`, exitCode: 0 }
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=')
+      const name = a.slice(2, eq < 0 ? undefined : eq)
+      const o = byLong.get(name)
+      if (!o) return usage(`unknown option '${a.slice(0, eq < 0 ? undefined : eq)}'`)
+      if (!o.value && eq >= 0) return usage(`option '${nameOf(o)}' does not take an argument`)
+      const err = take(o, eq >= 0 ? a.slice(eq + 1) : o.value ? args[++i] : undefined)
+      if (err) return usage(err)
+    } else if (a.length > 1 && a.startsWith('-')) {
+      for (let j = 1; j < a.length; j++) {
+        const o = byShort.get(a[j])
+        if (!o) return usage(`unknown option '-${a[j]}'`)
+        if (a[j] === 'h') return { kind: 'print', stdout: helpText(), exitCode: 0 }
+        if (o.value) {
+          const err = take(o, j + 1 < a.length ? a.slice(j + 1) : args[++i])
+          if (err) return usage(err)
+          break
+        }
+        const err = take(o, undefined)
+        if (err) return usage(err)
+      }
+    } else {
+      break
+    }
+  }
+  out.args = args.slice(i)
+  return { kind: 'parsed', opts: out }
+}
+
+function usage(msg: string): ParseOutcome {
+  return { kind: 'print', stderr: `error: ${msg}\n\n${helpText()}`, exitCode: 1 }
 }
 
 /** Parses argv (without node and script) and env. Never exits the process. */
 export function parseCli(args: string[], env: NodeJS.ProcessEnv): ParseOutcome {
-  let out = ''
-  let err = ''
-  const cmd = buildCommand().configureOutput({
-    writeOut: (s) => (out += s),
-    writeErr: (s) => (err += s),
-    getOutHelpWidth: () => 100,
-    getErrHelpWidth: () => 100,
-  })
-  try {
-    cmd.parse(args, { from: 'user' })
-  } catch (e) {
-    if (e instanceof CommanderError) return { kind: 'print', stdout: out || undefined, stderr: err || undefined, exitCode: e.exitCode === 0 ? 0 : 1 }
-    throw e
-  }
-  const o = cmd.opts()
-  const usageError = (msg: string): ParseOutcome => ({
-    kind: 'print',
-    stderr: `error: ${msg}\n${cmd.helpInformation()}`,
-    exitCode: 1,
-  })
+  const got = getopt(args)
+  if (got.kind !== 'parsed') return got
+  const o = got.opts
   if (o.l) return { kind: 'print', stdout: LICENSE_TEXT, exitCode: 0 }
 
-  const program = cmd.args
+  const program = o.args
   const mode: Mode = o.zombies ? 'zombies' : o.demo ? 'demo' : o.pause ? 'pause' : 'run'
-  if (mode === 'pause' && program.length > 0) return usageError('-P/--pause takes no program')
+  if (mode === 'pause' && program.length > 0) return usage('-P/--pause takes no program')
   if ((mode === 'zombies' || mode === 'demo') && program.length > 0) {
-    return usageError(`--${mode} takes no program`)
+    return usage(`--${mode} takes no program`)
   }
-  if (mode === 'run' && program.length === 0) return usageError('no program given')
-  if (o.json && mode !== 'zombies') return usageError('--json goes with --zombies')
+  if (mode === 'run' && program.length === 0) return usage('no program given')
+  if (o.json && mode !== 'zombies') return usage('--json goes with --zombies')
   if (mode === 'pause' && (o.timeout !== undefined || o.cleanup)) {
-    return usageError('-P/--pause has no program to time out or clean up after')
+    return usage('-P/--pause has no program to time out or clean up after')
   }
 
-  let verbosity = 1 + (o.v as number)
+  let verbosity = 1 + ((o.v as number | undefined) ?? 0)
   // tini reads TINI_VERBOSITY after the flags, so it wins (atoi semantics).
   if (env.TINI_VERBOSITY !== undefined) verbosity = Number.parseInt(env.TINI_VERBOSITY, 10) || 0
   const logFormat = (o.logFormat ?? env.TINI_TS_LOG_FORMAT ?? 'text') as string
   if (logFormat !== 'text' && logFormat !== 'json') {
-    return usageError(`TINI_TS_LOG_FORMAT must be text or json, not '${logFormat}'`)
+    return usage(`TINI_TS_LOG_FORMAT must be text or json, not '${logFormat}'`)
   }
   return {
     kind: 'run',

@@ -19,23 +19,35 @@ const O_CLOEXEC = 0o2000000
 export interface FdEntry {
   fd: number
   target: string
-  cloexec: boolean
+  /** read lazily: only for descriptors that may be inherited */
+  cloexec: boolean | (() => boolean)
 }
 
+/** The fd table (links only; close-on-exec is read on demand, from fdinfo). */
 export function readFdTable(dir = '/proc/self/fd', infoDir = '/proc/self/fdinfo'): FdEntry[] {
   const out: FdEntry[] = []
   for (const name of fs.readdirSync(dir)) {
-    const fd = Number(name)
     try {
-      const target = fs.readlinkSync(`${dir}/${name}`)
-      const flags = /flags:\s*([0-7]+)/.exec(fs.readFileSync(`${infoDir}/${name}`, 'latin1'))
-      out.push({ fd, target, cloexec: flags ? (parseInt(flags[1], 8) & O_CLOEXEC) !== 0 : false })
+      out.push({
+        fd: Number(name),
+        target: fs.readlinkSync(`${dir}/${name}`),
+        cloexec: () => {
+          try {
+            const flags = /flags:\s*([0-7]+)/.exec(fs.readFileSync(`${infoDir}/${name}`, 'latin1'))
+            return flags ? (parseInt(flags[1], 8) & O_CLOEXEC) !== 0 : false
+          } catch {
+            return false
+          }
+        },
+      })
     } catch {
       // the readdir handle itself, closed meanwhile
     }
   }
   return out
 }
+
+const isCloexec = (e: FdEntry) => (typeof e.cloexec === 'function' ? e.cloexec() : e.cloexec)
 
 /** The close-on-exec descriptors (>= 3) that look inherited, not the runtime's. */
 export function inheritedFds(table: FdEntry[]): number[] {
@@ -45,10 +57,10 @@ export function inheritedFds(table: FdEntry[]): number[] {
     .filter(
       (e) =>
         e.fd >= 3 &&
-        e.cloexec &&
         !e.target.startsWith('anon_inode:') &&
         e.target !== '/dev/null' &&
-        !(/^(pipe|socket):/.test(e.target) && (seen.get(e.target) ?? 0) > 1),
+        !(/^(pipe|socket):/.test(e.target) && (seen.get(e.target) ?? 0) > 1) &&
+        isCloexec(e), // last: the only check that reads a file
     )
     .map((e) => e.fd)
     .sort((a, b) => a - b)
