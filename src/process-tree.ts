@@ -2,44 +2,16 @@
 // then anyone sharing a process group or session with the tree, which catches
 // processes that called setsid/setpgid and were re-parented elsewhere. Pure
 // reading; the caller decides what to do with the answer.
-import * as fs from 'node:fs'
+import { listPids, readStat, type ProcStat } from './proc'
 
-export interface ProcInfo {
-  pid: number
-  ppid: number
-  pgrp: number
-  session: number
-  state: string
-  comm: string
-}
-
-/** Parses /proc/PID/stat; comm is in parentheses and may hold ')' or spaces. */
-export function parseStat(text: string): ProcInfo | undefined {
-  const open = text.indexOf('(')
-  const close = text.lastIndexOf(')')
-  if (open < 0 || close < open) return undefined
-  const rest = text.slice(close + 2).split(' ')
-  return {
-    pid: Number(text.slice(0, open).trim()),
-    comm: text.slice(open + 1, close),
-    state: rest[0],
-    ppid: Number(rest[1]),
-    pgrp: Number(rest[2]),
-    session: Number(rest[3]),
-  }
-}
+export type ProcInfo = Pick<ProcStat, 'pid' | 'ppid' | 'pgrp' | 'session' | 'state' | 'comm'>
 
 /** Every process visible in /proc now; ones that vanish mid-scan are skipped. */
-export function scanProcesses(procDir = '/proc'): ProcInfo[] {
+export function scanProcesses(): ProcInfo[] {
   const out: ProcInfo[] = []
-  for (const name of fs.readdirSync(procDir)) {
-    if (!/^\d+$/.test(name)) continue
-    try {
-      const info = parseStat(fs.readFileSync(`${procDir}/${name}/stat`, 'latin1'))
-      if (info) out.push(info)
-    } catch {
-      // exited between readdir and read: normal
-    }
+  for (const pid of listPids()) {
+    const st = readStat(pid)
+    if (st) out.push(st)
   }
   return out
 }
