@@ -31,6 +31,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -82,6 +85,8 @@ static int child_alive;
 static int child_status = -1;    /* wait status once reaped */
 static uint64_t pending_mask;    /* signals that arrived before the child ran */
 static uint64_t reaped_total, forwarded_total;
+static int spawning;              /* 1 while spawn() has not stored child_pid */
+static int reap_deferred;         /* a SIGCHLD came while spawning */
 /* How the handlers wake JS: a uv_async_t on Node's loop. uv_async_send is
  * async-signal-safe (libuv docs), so a handler on any thread may call it;
  * libuv coalesces many sends into one callback. No pipe, no node:net. */
@@ -300,6 +305,14 @@ static void on_signal(int sig, siginfo_t *si, void *uctx) {
 static void on_sigchld(int sig, siginfo_t *si, void *uctx) {
   (void)sig; (void)si; (void)uctx;
   int saved = errno;
+  if (LOAD(&spawning)) {
+    /* spawn() reaps when it is done; check again in case it just was. */
+    STORE(&reap_deferred, 1);
+    if (LOAD(&spawning)) {
+      errno = saved;
+      return;
+    }
+  }
   if (reap_all() > 0) wake_js();
   errno = saved;
 }
@@ -511,23 +524,32 @@ static napi_value js_handler_is_ours(napi_env env, napi_callback_info info) {
 /* In the child between fork and exec: async-signal-safe calls only. */
 #define MAX_KEEP 64
 
-static void child_after_fork(char *const *argv, char *const *envp, int new_group, int take_tty,
-                             int errfd, int gofd, const int *keep, int nkeep) {
+/* What the parent hands the child, and the child hands back on failure. With
+ * CLONE_VM the child writes straight into the parent's memory; the parent
+ * reads it once clone() returns (CLONE_VFORK: after the exec or the _exit). */
+struct spawn_job {
+  char **argv;
+  char **envp;
+  int new_group, take_tty;
+  const int *keep;
+  int nkeep;
+  int failed_step; /* 0 = exec succeeded */
+  int failed_errno;
+};
+
+/* The child, between clone and exec: async-signal-safe calls only. It shares
+ * the parent's memory (CLONE_VM) but has its own signal handlers, mask and
+ * descriptor table (no CLONE_SIGHAND, no CLONE_FILES), as in posix_spawn. */
+static int child_after_clone(void *arg) {
+  struct spawn_job *job = arg;
   int step = 0;
-  /* Wait until the parent has stored child_pid: a program that exits at once
-   * would otherwise be reaped by a SIGCHLD handler on another thread before
-   * child_pid names it, its status never reaching child_status (the init
-   * then waits forever). EOF (parent gone) is as good as the byte. */
-  char go;
-  while (read(gofd, &go, 1) < 0 && errno == EINTR) {}
-  close(gofd);
-  if (new_group) {
+  if (job->new_group) {
     step = 1;
     if (setpgid(0, 0) < 0) goto fail;
     /* SIGTTOU is blocked here, so tcsetpgrp from a background group works
      * (tcsetpgrp(3)); done in the child so the program never runs in the
      * background (see tini's isolate_child). */
-    if (take_tty) {
+    if (job->take_tty) {
       step = 2;
       if (tcsetpgrp(STDIN_FILENO, getpgrp()) < 0 && errno != ENOTTY && errno != ENXIO) goto fail;
     }
@@ -541,9 +563,10 @@ static void child_after_fork(char *const *argv, char *const *envp, int new_group
     if (sig == SIGKILL || sig == SIGSTOP) continue;
     sigaction(sig, &dfl, NULL); /* EINVAL for glibc's internal 32/33: fine */
   }
-  /* Node marks fds 0-16 close-on-exec at start: give the program its stdio. */
-  for (int i = -3; i < nkeep; i++) {
-    int fd = i < 0 ? i + 3 : keep[i]; /* 0, 1, 2, then the inherited ones TS chose */
+  /* Node marks fds 0-15 close-on-exec at start: give the program its stdio
+   * and the inherited descriptors TS chose. */
+  for (int i = -3; i < job->nkeep; i++) {
+    int fd = i < 0 ? i + 3 : job->keep[i];
     int fl = fcntl(fd, F_GETFD);
     if (fl >= 0 && (fl & FD_CLOEXEC)) fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
   }
@@ -553,12 +576,11 @@ static void child_after_fork(char *const *argv, char *const *envp, int new_group
   step = 3;
   /* execvpe searches PATH like execvp (and runs a script without #! via
    * /bin/sh, as tini does with execvp), with the environment we were given. */
-  execvpe(argv[0], argv, envp);
+  execvpe(job->argv[0], job->argv, job->envp);
 fail:;
   int err = errno;
-  int report[2] = {step, err};
-  ssize_t w = write(errfd, report, sizeof report);
-  (void)w;
+  job->failed_errno = err;
+  job->failed_step = step;
   _exit(step == 3 && (err == ENOENT || err == ENOTDIR) ? 127 : 126);
 }
 
@@ -596,62 +618,53 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "spawn: argv must be a non-empty array of strings");
     return NULL;
   }
-  int errp[2], gop[2];
-  if (pipe2(errp, O_CLOEXEC) < 0) {
-    free_array(argv);
-    if (own_env) free_array(envp);
-    return throw_errno(env, "pipe2", errno);
-  }
-  if (pipe2(gop, O_CLOEXEC) < 0) {
+  /* The child's stack: execvpe needs room for the PATH search and for the
+   * argv copy of its /bin/sh fallback. */
+  size_t nargs = 0;
+  while (argv[nargs]) nargs++;
+  size_t stack_size = (256 * 1024 + nargs * 2 * sizeof(char *) + 4095) & ~(size_t)4095;
+  void *stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (stack == MAP_FAILED) {
     int err = errno;
-    close(errp[0]);
-    close(errp[1]);
     free_array(argv);
     if (own_env) free_array(envp);
-    return throw_errno(env, "pipe2", err);
+    return throw_errno(env, "mmap", err);
   }
-  /* Block everything on this thread across fork: the child starts with all
-   * signals blocked, so none runs our handlers in the child before exec. */
+  struct spawn_job job = {argv, envp, new_group, take_tty, keep, nkeep, 0, 0};
+  /* Block everything on this thread: the child starts with all signals
+   * blocked, so none runs a handler in the child before its own reset. */
   sigset_t all, old;
   sigfillset(&all);
   sigprocmask(SIG_SETMASK, &all, &old);
-  pid_t pid = fork();
-  if (pid == 0) {
-    close(errp[0]);
-    close(gop[1]);
-    child_after_fork(argv, envp, new_group, take_tty, errp[1], gop[0], keep, nkeep);
-  }
-  int fork_err = errno;
-  close(gop[0]);
+  /* A program that exits at once could be reaped by a SIGCHLD handler on
+   * another thread before child_pid names it, and its status would never
+   * reach child_status: reaping waits while we spawn (on_sigchld). */
+  STORE(&spawning, 1);
+  /* CLONE_VM|CLONE_VFORK, as posix_spawn does: no copy of Node's page tables
+   * (fork of a ~45 MB process costs more than the rest of the spawn), and
+   * this thread sleeps until the exec (or the child's _exit). */
+  pid_t pid = clone(child_after_clone, (char *)stack + stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD, &job);
+  int clone_err = errno;
   if (pid > 0) {
     STORE(&child_alive, 1);
     STORE(&child_pid, pid);
-    char go = 1;
-    ssize_t w = write(gop[1], &go, 1); /* the child may run on now */
-    (void)w;
-    flush_pending(); /* signals that arrived while starting go out now */
   }
-  close(gop[1]);
+  STORE(&spawning, 0);
+  if (__atomic_exchange_n(&reap_deferred, 0, __ATOMIC_ACQ_REL) && reap_all() > 0) wake_js();
+  if (pid > 0) flush_pending(); /* signals that arrived while starting go out now */
   sigprocmask(SIG_SETMASK, &old, NULL);
-  close(errp[1]);
+  munmap(stack, stack_size);
   free_array(argv);
   if (own_env) free_array(envp);
-  if (pid < 0) {
-    close(errp[0]);
-    return throw_errno(env, "fork", fork_err);
-  }
-  int report[2] = {0, 0};
-  ssize_t got;
-  do { got = read(errp[0], report, sizeof report); } while (got < 0 && errno == EINTR);
-  close(errp[0]);
+  if (pid < 0) return throw_errno(env, "clone", clone_err);
   napi_value r;
   napi_create_object(env, &r);
   set_num(env, r, "pid", pid);
-  if (got == (ssize_t)sizeof report) {
-    set_num(env, r, "step", report[0]);
-    set_num(env, r, "errno", report[1]);
+  if (job.failed_step) {
+    set_num(env, r, "step", job.failed_step);
+    set_num(env, r, "errno", job.failed_errno);
     napi_value m;
-    napi_create_string_utf8(env, strerror(report[1]), NAPI_AUTO_LENGTH, &m);
+    napi_create_string_utf8(env, strerror(job.failed_errno), NAPI_AUTO_LENGTH, &m);
     napi_set_named_property(env, r, "message", m);
   }
   return r;
@@ -778,6 +791,40 @@ static napi_value js_exit_now(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* fdTable(): [fd, link target, close-on-exec] for every open descriptor, in
+ * one call (readdir + readlinkat + fcntl: ~10x cheaper than from JS through
+ * /proc/self/fdinfo). Which of them to pass on is decided in TS. */
+static napi_value js_fd_table(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value out;
+  CHECK(napi_create_array(env, &out));
+  DIR *d = opendir("/proc/self/fd");
+  if (!d) return throw_errno(env, "opendir(/proc/self/fd)", errno);
+  int dfd = dirfd(d);
+  uint32_t i = 0;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    int fd = atoi(e->d_name);
+    if (fd == dfd) continue;
+    char target[512];
+    ssize_t n = readlinkat(dfd, e->d_name, target, sizeof target - 1);
+    if (n < 0) continue;
+    target[n] = 0;
+    int fl = fcntl(fd, F_GETFD);
+    napi_value row, t, c;
+    napi_create_array_with_length(env, 3, &row);
+    napi_set_element(env, row, 0, num(env, fd));
+    napi_create_string_utf8(env, target, (size_t)n, &t);
+    napi_set_element(env, row, 1, t);
+    napi_get_boolean(env, fl >= 0 && (fl & FD_CLOEXEC), &c);
+    napi_set_element(env, row, 2, c);
+    napi_set_element(env, out, i++, row);
+  }
+  closedir(d);
+  return out;
+}
+
 #define FN(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_default, NULL}
 
 static napi_value init(napi_env env, napi_value exports) {
@@ -798,6 +845,7 @@ static napi_value init(napi_env env, napi_value exports) {
       FN("giveTerminal", js_give_terminal),
       FN("exitNow", js_exit_now),
       FN("onWake", js_on_wake),
+      FN("fdTable", js_fd_table),
       FN("stopWake", js_stop_wake),
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -38,6 +38,8 @@ export interface NativeBinding {
   setup(): { sigrtmin: number; sigrtmax: number; clockTicks: number }
   /** fn runs on the event loop after the handlers recorded events (uv_async) */
   onWake(fn: () => void): void
+  /** [fd, link target, close-on-exec] of every open descriptor */
+  fdTable(): [number, string, boolean][]
   /** no more wake-ups: the loop may end */
   stopWake(): void
   setPolicy(map: Int32Array, toGroup: boolean, details: boolean): void

@@ -10,7 +10,7 @@ import type { Config } from './cli'
 import { decodeWaitStatus, exitCodeFor, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, EXIT_USAGE } from './exit-code'
 import type { Logger } from './log'
 import { EVENT_REAPED, type NativeBinding, type NativeEvent } from './native'
-import { inheritedFds, readFdTable } from './inherited-fds'
+import { fdEntries, inheritedFds } from './inherited-fds'
 import { forwardingMap } from './rewrite'
 import { forwardedSignals, signalName, type RtRange } from './signals'
 import { realDeps, terminateTree } from './terminate'
@@ -64,7 +64,7 @@ export class Supervisor {
    * before a program exists. */
   private setUp(): number | undefined {
     const { cfg, native, log } = this
-    this.inherited = inheritedFds(readFdTable())
+    this.inherited = inheritedFds(fdEntries(native.fdTable()))
     const s = native.setup()
     this.rt = { min: s.sigrtmin, max: s.sigrtmax }
     this.clockTicks = s.clockTicks

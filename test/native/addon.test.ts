@@ -210,6 +210,21 @@ t.test('onWake: the loop is woken when a handler recorded something, and only th
   t.ok(r.wakes > r.afterReap, 'woken for the signal')
 })
 
+t.test('fdTable: every descriptor with its target and close-on-exec flag', async (t) => {
+  const { result: r } = await scenario(
+    t,
+    `
+    const fs = require('fs')
+    const fd = fs.openSync('/etc/hostname', 'r') // Node opens with O_CLOEXEC
+    out({ rows: n.fdTable(), fd })
+    `,
+  )
+  const byFd = new Map<number, [number, string, boolean]>(r.rows.map((row: [number, string, boolean]) => [row[0], row]))
+  for (const fd of [0, 1, 2]) t.ok(byFd.has(fd), `fd ${fd} listed`)
+  t.same(byFd.get(r.fd), [r.fd, '/etc/hostname', true], 'target and close-on-exec')
+  t.ok(r.rows.some((row: [number, string, boolean]) => row[1].startsWith('anon_inode:')), "the runtime's own descriptors are listed too")
+})
+
 t.test('reaping through drain(): orphans and the program, as subreaper', async (t) => {
   for (const details of [false, true]) {
     const { result: r } = await scenario(
