@@ -7,6 +7,7 @@
 // never a signal or a reap. They wake us (uv_async_send); we drain their ring.
 import * as fs from 'node:fs'
 import type { Config } from './cli'
+import { formatDuration } from './duration'
 import { decodeWaitStatus, exitCodeFor, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, EXIT_USAGE } from './exit-code'
 import type { Logger } from './log'
 import { EVENT_REAPED, type NativeBinding, type NativeEvent } from './native'
@@ -183,7 +184,7 @@ export class Supervisor {
     if (this.finishing) return
     this.timedOut = true
     const { cfg, log } = this
-    log.warn('timeout', `Program still running after ${cfg.timeoutMs}ms: terminating it and its descendants`, {
+    log.warn('timeout', `Program still running after ${formatDuration(cfg.timeoutMs as number)}: terminating it and its descendants`, {
       timeoutMs: cfg.timeoutMs,
       graceMs: cfg.graceMs,
     })
