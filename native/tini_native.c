@@ -234,16 +234,22 @@ static int reap_all(void) {
 
 /* ---- forwarding --------------------------------------------------------- */
 
-static void send_to_child(int sig, pid_t sender) {
+/* The event for signal sig received from sender, to be sent as the policy says. */
+static event_t signal_event(int sig, pid_t sender) {
   event_t ev;
   memset(&ev, 0, sizeof ev);
   ev.type = EV_SIGNAL;
   ev.status = sig;
   ev.sender = sender;
+  ev.extra = LOAD(&fwd_map[sig]);
   ev.at_ns = now_ns();
-  int to = LOAD(&fwd_map[sig]);
+  return ev;
+}
+
+static void send_to_child(int sig, pid_t sender) {
+  event_t ev = signal_event(sig, sender);
+  int to = ev.extra;
   pid_t pid = LOAD(&child_pid);
-  ev.extra = to;
   if (to == 0) {
     ev.err = 0; /* dropped by policy (--rewrite SIG:0) */
   } else if (pid <= 0) {
@@ -286,14 +292,8 @@ static void on_signal(int sig, siginfo_t *si, void *uctx) {
     send_to_child(sig, sender);
   } else {
     __atomic_or_fetch(&pending_mask, 1ULL << (sig - 1), __ATOMIC_ACQ_REL);
-    event_t ev;
-    memset(&ev, 0, sizeof ev);
-    ev.type = EV_SIGNAL;
-    ev.status = sig;
-    ev.extra = LOAD(&fwd_map[sig]);
-    ev.err = -1;
-    ev.sender = sender;
-    ev.at_ns = now_ns();
+    event_t ev = signal_event(sig, sender);
+    ev.err = -1; /* held until the program runs */
     ring_push(&ev);
     /* The child may have been stored meanwhile: then deliver it ourselves. */
     if (LOAD(&child_pid) > 0) flush_pending();

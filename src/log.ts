@@ -81,11 +81,6 @@ export class StderrWriter {
     for (const f of w) f()
   }
 
-  /** A write is still in flight (a pool thread may be blocked in it). */
-  get stuck(): boolean {
-    return this.inFlight && !this.broken
-  }
-
   /** Resolves when everything queued is written, or after timeoutMs. */
   flush(timeoutMs: number): Promise<void> {
     if (this.broken || (!this.inFlight && this.queue.length === 0)) return Promise.resolve()
@@ -135,11 +130,6 @@ export class Logger {
 
   flush(timeoutMs = 250): Promise<void> {
     return this.writer.flush(timeoutMs)
-  }
-
-  /** After flush(): a log write is still blocked (stderr not read). */
-  stuck(): boolean {
-    return this.writer.stuck
   }
 
   private instance(): import('pino').Logger {

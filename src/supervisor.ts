@@ -188,7 +188,7 @@ export class Supervisor {
       timeoutMs: cfg.timeoutMs,
       graceMs: cfg.graceMs,
     })
-    this.terminating = terminateTree(process.pid, [this.programPid], cfg.graceMs, realDeps((p, s) => this.native.kill(p, s)))
+    this.terminating = this.terminateDescendants()
     const r = await this.terminating
     log.info('terminated', `Terminated ${r.termed} process(es), killed ${r.killed}`, { ...r })
     // The program's reap (it is our child) ends the run via onProgramExit.
@@ -201,8 +201,7 @@ export class Supervisor {
     this.finishing = true
     if (this.timer) clearTimeout(this.timer)
     const { cfg, native, log } = this
-    native.reapNow()
-    this.onEvents(native.drain())
+    this.reapNow()
     const end = decodeWaitStatus(status)
     if (end.signal !== undefined) {
       log.info('exited', `Main child exited with signal (with signal '${signalName(end.signal, this.rt)}')`, { pid: this.programPid, signal: signalName(end.signal, this.rt) })
@@ -212,12 +211,23 @@ export class Supervisor {
     if (this.tookTerminal) native.giveTerminal(this.ownPgrp)
     if (this.terminating) await this.terminating // --timeout's own pass
     if (cfg.cleanup || this.timedOut) {
-      const r = await terminateTree(process.pid, [this.programPid], cfg.graceMs, realDeps((p, s) => native.kill(p, s)))
+      const r = await this.terminateDescendants()
       if (r.termed > 0) log.info('cleanup', `Cleaned up ${r.termed} remaining process(es), killed ${r.killed}`, { ...r })
-      native.reapNow()
-      this.onEvents(native.drain())
+      this.reapNow()
     }
     this.finish(this.timedOut ? EXIT_TIMEOUT : exitCodeFor(end, cfg.remapToZero))
+  }
+
+  /** Reap what is dead now, and account for it. */
+  private reapNow(): void {
+    this.native.reapNow()
+    this.onEvents(this.native.drain())
+  }
+
+  /** Every descendant of ours, and the program's process group: TERM, then
+   * KILL after the grace period (--timeout, --cleanup). */
+  private terminateDescendants(): ReturnType<typeof terminateTree> {
+    return terminateTree(process.pid, [this.programPid], this.cfg.graceMs, realDeps((p, s) => this.native.kill(p, s)))
   }
 
   private finish(code: number): void {
