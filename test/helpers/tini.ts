@@ -1,7 +1,8 @@
 // How the tests run tini-ts: the single executable when TINI_TS_BIN names it
 // (e.g. dist/tini-ts), else the npm route `node bin/tini-ts` on this Node.
-import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
 
 export const REPO = resolve(__dirname, '..', '..')
 
@@ -168,4 +169,51 @@ export function killTree(pid: number | undefined): void {
   } catch {
     /* gone */
   }
+}
+
+// ---- running as nobody --------------------------------------------------------
+
+const publicCopies = new Map<string, string>()
+
+/**
+ * A copy of these repo-relative paths (same layout; an absolute path lands
+ * under its base name) in a fresh directory that
+ * every user may read and run. Tests that run as nobody use it: the checkout
+ * itself may sit in a 0700 directory (mktemp -d, a CI workspace). Made once
+ * per test process and list of paths.
+ */
+export function publicCopy(paths: string[]): string {
+  const key = paths.join('\0')
+  const cached = publicCopies.get(key)
+  if (cached) return cached
+  const root = mkdtempSync(join(tmpdir(), 'tini-ts-public-'))
+  for (const p of paths) {
+    // repo-relative, or an absolute path copied under its base name
+    const from = p.startsWith('/') ? p : join(REPO, p)
+    const to = join(root, p.startsWith('/') ? p.split('/').pop() as string : p)
+    cpSync(from, to, { recursive: true, dereference: true })
+  }
+  // every directory from root down to the copies: a+rx
+  const open = (dir: string) => {
+    chmodSync(dir, 0o755)
+    for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) open(join(dir, e.name))
+  }
+  open(root)
+  publicCopies.set(key, root)
+  return root
+}
+
+/** tini-ts's argv for a user who cannot read the checkout (see publicCopy). */
+export function publicTiniArgv(args: string[]): string[] {
+  const bin = process.env.TINI_TS_BIN
+  if (bin) {
+    const rel = resolve(REPO, bin).slice(REPO.length + 1)
+    const root = publicCopy([rel, join(dirname(rel), 'tini_native.node')])
+    return [join(root, rel), ...args]
+  }
+  // commander and pino load lazily, never in --demo; the node running the tests too
+  const root = publicCopy(['bin', 'lib', 'build/Release/tini_native.node', process.execPath])
+  const node = join(root, process.execPath.split('/').pop() as string)
+  // tap re-injects its loader hooks into NODE_OPTIONS; they write into .tap/
+  return ['/usr/bin/env', '-u', 'NODE_OPTIONS', node, join(root, 'bin', 'tini-ts'), ...args]
 }

@@ -2,7 +2,7 @@
 // namespaces: a non-zero count without an init, zero with tini-ts.
 import t from 'tap'
 import { execa } from 'execa'
-import { tiniArgv } from '../helpers/tini'
+import { publicTiniArgv, tiniArgv } from '../helpers/tini'
 
 t.test('--demo shows zombies without an init and none with tini-ts', async (t) => {
   const [file, ...rest] = tiniArgv(['--demo'])
@@ -16,7 +16,7 @@ t.test('--demo shows zombies without an init and none with tini-ts', async (t) =
 })
 
 t.test('--demo as a non-root user falls back to subreaper mode and says so', async (t) => {
-  const r = await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', ...tiniArgv(['--demo'])], {
+  const r = await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', ...publicTiniArgv(['--demo'])], {
     reject: false,
     timeout: 60_000,
     env: { NODE_OPTIONS: '' }, // tap's loader hooks write into .tap/, which nobody cannot

@@ -2,7 +2,9 @@
 // (unshare --pid --fork --mount-proc, needs root), inspected from inside,
 // as root and as nobody; plus the report logic on a fake /proc tree.
 import t from 'tap'
+import { spawnSync } from 'child_process'
 import * as fs from 'fs'
+import * as os from 'os'
 import * as path from 'path'
 import { execa } from 'execa'
 import {
@@ -13,11 +15,19 @@ import {
   runZombies,
 } from '../../src/zombies'
 import type { ZombieReport } from '../../src/zombies'
+import { publicCopy } from '../helpers/tini'
 
 const ROOT = path.resolve(__dirname, '..', '..')
-const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'leaky-parent.sh')
-const RUNNER = path.join(ROOT, 'test', 'fixtures', 'run-zombies.js')
-const NODE = process.execPath
+// The runner fixture requires the compiled lib/zombies.js. tsc emits even if
+// someone else's file in src/ does not type-check, so its status is ignored.
+spawnSync('env', ['-u', 'NODE_OPTIONS', process.execPath, path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'ignore' })
+if (!fs.existsSync(path.join(ROOT, 'lib', 'zombies.js'))) throw new Error('lib/zombies.js was not built')
+// Parts of these runs are nobody's: they use a world-readable copy of what
+// they need, since the checkout may sit in a 0700 directory (publicCopy).
+const PUBLIC = publicCopy(['lib', 'test/fixtures', process.execPath])
+const FIXTURE = path.join(PUBLIC, 'test', 'fixtures', 'leaky-parent.sh')
+const RUNNER = path.join(PUBLIC, 'test', 'fixtures', 'run-zombies.js')
+const NODE = path.join(PUBLIC, path.basename(process.execPath))
 const AS_NOBODY = 'setpriv --reuid=65534 --regid=65534 --clear-groups'
 
 /**
@@ -87,8 +97,9 @@ function pids(dir: string): { parent: number; child: number } {
 }
 
 function testdir(t: tap.Test): string {
-  const dir = t.testdir({})
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tini-ts-zombies-'))
   fs.chmodSync(dir, 0o777) // nobody writes pids and symlinks here
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
   return dir
 }
 
@@ -100,18 +111,6 @@ function json(t: tap.Test, r: Run): ZombieReport {
     throw e
   }
 }
-
-t.before(async () => {
-  // The runner fixture requires the compiled lib/zombies.js. tsc emits even if
-  // someone else's file in src/ does not type-check, so ignore its status.
-  await execa(NO_TAP[0], [...NO_TAP.slice(1), NODE, path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], {
-    cwd: ROOT,
-    env: ENV,
-    extendEnv: false,
-    reject: false,
-  })
-  if (!fs.existsSync(path.join(ROOT, 'lib', 'zombies.js'))) throw new Error('lib/zombies.js was not built')
-})
 
 const nsOpts = { skip: canUnshare ? false : 'needs root and unshare(1)' }
 
