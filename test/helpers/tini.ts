@@ -1,6 +1,6 @@
 // How the tests run tini-ts: the single executable when TINI_TS_BIN names it
 // (e.g. dist/tini-ts), else the npm route `node bin/tini-ts` on this Node.
-import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync } from 'node:fs'
+import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 
@@ -187,6 +187,7 @@ export function publicCopy(paths: string[]): string {
   const cached = publicCopies.get(key)
   if (cached) return cached
   const root = mkdtempSync(join(tmpdir(), 'tini-ts-public-'))
+  if (publicCopies.size === 0) process.once('exit', () => publicCopies.forEach((dir) => rmSync(dir, { recursive: true, force: true })))
   for (const p of paths) {
     // repo-relative, or an absolute path copied under its base name
     const from = p.startsWith('/') ? p : join(REPO, p)
