@@ -211,10 +211,12 @@ static int reap_all(void) {
       /* Peek first (WNOWAIT) so the zombie's /proc entry is still there. */
       siginfo_t si;
       memset(&si, 0, sizeof si);
-      if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0) {
-        if (errno == EINTR) continue;
-        break;
-      }
+      /* Test errno only when waitid failed: after a success that found
+       * nothing (si_pid 0: children alive, none dead) errno is stale, and a
+       * stale EINTR spun here forever at 100% CPU (issue 10, item 1). */
+      int rc = waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT);
+      if (rc < 0 && errno == EINTR) continue;
+      if (rc < 0 || si.si_pid == 0) break; /* ECHILD, or none dead yet */
       event_t peek;
       memset(&peek, 0, sizeof peek);
       read_stat(si.si_pid, &peek);
