@@ -29,6 +29,10 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
@@ -353,10 +357,60 @@ static napi_value throw_errno(napi_env env, const char *what, int err) {
   return NULL;
 }
 
-static int32_t arg_i32(napi_env env, napi_value v) {
-  int32_t r = 0;
-  napi_get_value_int32(env, v, &r);
-  return r;
+/* Argument checks (issue 10): a bad argument must never become a valid one.
+ * napi_get_value_int32 leaves 0 for undefined, and kill(0, sig) signals the
+ * init's own process group. Every exported call checks its arguments and
+ * throws a TypeError naming the call and what it wanted. */
+static napi_value type_error(napi_env env, const char *usage, const char *what) {
+  char msg[256];
+  snprintf(msg, sizeof msg, "%s: %s", usage, what);
+  napi_throw_type_error(env, NULL, msg);
+  return NULL;
+}
+
+/* An integer Number in [lo, hi], else a TypeError (returns 0). */
+static int arg_int(napi_env env, size_t argc, napi_value *argv, size_t i, int64_t lo, int64_t hi,
+                   const char *usage, const char *name, int64_t *out) {
+  char what[160];
+  napi_valuetype t = napi_undefined;
+  if (i < argc) napi_typeof(env, argv[i], &t);
+  double d = 0;
+  if (t != napi_number || napi_get_value_double(env, argv[i], &d) != napi_ok || d != d ||
+      d != (double)(int64_t)d || d < (double)lo || d > (double)hi) {
+    snprintf(what, sizeof what, "%s must be an integer from %lld to %lld", name, (long long)lo, (long long)hi);
+    type_error(env, usage, what);
+    return 0;
+  }
+  *out = (int64_t)d;
+  return 1;
+}
+
+static int arg_bool(napi_env env, size_t argc, napi_value *argv, size_t i, const char *usage,
+                    const char *name, bool *out) {
+  napi_valuetype t = napi_undefined;
+  if (i < argc) napi_typeof(env, argv[i], &t);
+  if (t != napi_boolean) {
+    char what[120];
+    snprintf(what, sizeof what, "%s must be a boolean", name);
+    type_error(env, usage, what);
+    return 0;
+  }
+  napi_get_value_bool(env, argv[i], out);
+  return 1;
+}
+
+static int arg_array(napi_env env, size_t argc, napi_value *argv, size_t i, const char *usage,
+                     const char *name, uint32_t *len) {
+  bool is = false;
+  if (i < argc) napi_is_array(env, argv[i], &is);
+  if (!is) {
+    char what[120];
+    snprintf(what, sizeof what, "%s must be an array", name);
+    type_error(env, usage, what);
+    return 0;
+  }
+  napi_get_array_length(env, argv[i], len);
+  return 1;
 }
 
 /* Copy a JS array of strings into a NULL-terminated C array (heap, parent
@@ -374,6 +428,7 @@ static char **string_array(napi_env env, napi_value arr, uint32_t extra) {
     out[i] = malloc(len + 1);
     if (!out[i]) goto fail;
     napi_get_value_string_utf8(env, el, out[i], len + 1, &len);
+    if (strlen(out[i]) != len) goto fail; /* a NUL inside would cut it short */
   }
   return out;
 fail:
@@ -429,6 +484,9 @@ static napi_value js_on_wake(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  napi_valuetype ft = napi_undefined;
+  if (argc >= 1) napi_typeof(env, argv[0], &ft);
+  if (ft != napi_function) return type_error(env, "onWake(fn)", "fn must be a function");
   if (LOAD(&wake_ready)) return NULL;
   uv_loop_t *loop;
   CHECK(napi_get_uv_event_loop(env, &loop));
@@ -457,20 +515,25 @@ static napi_value js_set_policy(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  const char *usage = "setPolicy(map: Int32Array(65), toGroup: boolean, details: boolean)";
   napi_typedarray_type t;
-  size_t len;
-  void *data;
-  CHECK(napi_get_typedarray_info(env, argv[0], &t, &len, &data, NULL, NULL));
-  if (t != napi_int32_array || len < MAX_SIG) {
-    napi_throw_type_error(env, NULL, "setPolicy: map must be an Int32Array(65)");
-    return NULL;
+  size_t len = 0;
+  void *data = NULL;
+  bool ta = false;
+  if (argc >= 1) napi_is_typedarray(env, argv[0], &ta);
+  if (!ta || napi_get_typedarray_info(env, argv[0], &t, &len, &data, NULL, NULL) != napi_ok ||
+      t != napi_int32_array || len != MAX_SIG)
+    return type_error(env, usage, "map must be an Int32Array of length 65");
+  for (int i = 0; i < MAX_SIG; i++) {
+    int32_t v = ((int32_t *)data)[i];
+    if (v < 0 || v >= MAX_SIG) return type_error(env, usage, "map entries must be signal numbers 0..64");
   }
+  bool group, det;
+  if (!arg_bool(env, argc, argv, 1, usage, "toGroup", &group)) return NULL;
+  if (!arg_bool(env, argc, argv, 2, usage, "details", &det)) return NULL;
   for (int i = 0; i < MAX_SIG; i++) STORE(&fwd_map[i], ((int32_t *)data)[i]);
-  bool b;
-  napi_get_value_bool(env, argv[1], &b);
-  STORE(&to_group, b ? 1 : 0);
-  napi_get_value_bool(env, argv[2], &b);
-  STORE(&details, b ? 1 : 0);
+  STORE(&to_group, group ? 1 : 0);
+  STORE(&details, det ? 1 : 0);
   return NULL;
 }
 
@@ -480,18 +543,27 @@ static napi_value js_install(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  const char *usage = "installHandlers(signals: number[])";
   uint32_t n = 0;
-  CHECK(napi_get_array_length(env, argv[0], &n));
+  if (!arg_array(env, argc, argv, 0, usage, "signals", &n)) return NULL;
+  int sigs[MAX_SIG * 2];
+  if (n > MAX_SIG * 2) return type_error(env, usage, "too many signals");
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value el;
+    int64_t v;
+    napi_get_element(env, argv[0], i, &el);
+    if (!arg_int(env, 1, &el, 0, 1, MAX_SIG - 1, usage, "every signal", &v)) return NULL;
+    if (v == SIGKILL || v == SIGSTOP || v == SIGCHLD)
+      return type_error(env, usage, "SIGKILL, SIGSTOP and SIGCHLD cannot be forwarded");
+    sigs[i] = (int)v;
+  }
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sigfillset(&sa.sa_mask); /* one handler at a time per thread */
   sa.sa_flags = SA_SIGINFO | SA_RESTART;
   sa.sa_sigaction = on_signal;
   for (uint32_t i = 0; i < n; i++) {
-    napi_value el;
-    napi_get_element(env, argv[0], i, &el);
-    int sig = arg_i32(env, el);
-    if (sig <= 0 || sig >= MAX_SIG) continue;
+    int sig = sigs[i];
     if (sigaction(sig, &sa, NULL) < 0) return throw_errno(env, "sigaction", errno);
     STORE(&fwd_handled[sig], 1);
   }
@@ -513,18 +585,130 @@ static napi_value js_handler_is_ours(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int sig = arg_i32(env, argv[0]);
+  int64_t sig;
+  if (!arg_int(env, argc, argv, 0, 1, MAX_SIG - 1, "handlerIsOurs(signal: number)", "signal", &sig)) return NULL;
   struct sigaction cur;
   napi_value r;
-  if (sigaction(sig, NULL, &cur) < 0) return throw_errno(env, "sigaction", errno);
+  if (sigaction((int)sig, NULL, &cur) < 0) return throw_errno(env, "sigaction", errno);
   bool ours = (cur.sa_flags & SA_SIGINFO) &&
               (cur.sa_sigaction == on_signal || cur.sa_sigaction == on_sigchld);
   napi_get_boolean(env, ours, &r);
   return r;
 }
 
+/* ---- the program's exact argv and environment (issue 10, items 7 and 8) ---- */
+
+/* The whole of a /proc file (cmdline, environ: no size in stat), NUL-ended. */
+static char *read_all(const char *path, size_t *len) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return NULL;
+  size_t cap = 4096, n = 0;
+  char *buf = malloc(cap + 1);
+  while (buf) {
+    if (n == cap) {
+      char *b = realloc(buf, cap * 2 + 1);
+      if (!b) { free(buf); buf = NULL; break; }
+      buf = b;
+      cap *= 2;
+    }
+    ssize_t r = read(fd, buf + n, cap - n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) { free(buf); buf = NULL; break; }
+    if (r == 0) break;
+    n += (size_t)r;
+  }
+  close(fd);
+  if (!buf) return NULL;
+  buf[n] = 0;
+  *len = n;
+  return buf;
+}
+
+/* Split NUL-separated strings into a NULL-terminated array of copies. */
+static char **split_nul(const char *buf, size_t len, size_t *count) {
+  size_t n = 0;
+  for (size_t i = 0; i < len; i++) if (buf[i] == 0) n++;
+  if (len && buf[len - 1] != 0) n++; /* a last string without its NUL */
+  char **out = calloc(n + 1, sizeof(char *));
+  if (!out) return NULL;
+  size_t k = 0;
+  for (size_t i = 0; i < len && k < n;) {
+    size_t l = strnlen(buf + i, len - i);
+    out[k] = malloc(l + 1);
+    if (!out[k]) { free_array(out); return NULL; }
+    memcpy(out[k], buf + i, l);
+    out[k][l] = 0;
+    k++;
+    i += l + 1;
+  }
+  *count = k;
+  return out;
+}
+
+/* Valid UTF-8 (RFC 3629: no overlongs, surrogates or > U+10FFFF)? */
+static int valid_utf8(const unsigned char *p) {
+  while (*p) {
+    unsigned c = *p;
+    int n = c < 0x80 ? 0 : (c >> 5) == 6 ? 1 : (c >> 4) == 14 ? 2 : (c >> 3) == 30 ? 3 : -1;
+    if (n < 0) return 0;
+    uint32_t cp = n == 0 ? c : n == 1 ? (c & 0x1f) : n == 2 ? (c & 0x0f) : (c & 0x07);
+    for (int i = 1; i <= n; i++) {
+      if ((p[i] & 0xc0) != 0x80) return 0;
+      cp = (cp << 6) | (p[i] & 0x3f);
+    }
+    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+      return 0;
+    p += n + 1;
+  }
+  return 1;
+}
+
+/* The program's argv as the kernel gave it to us: the last n strings of
+ * /proc/self/cmdline (Node leaves everything after the script or the SEA's
+ * own name to the script, so process.argv's tail is cmdline's tail). JS
+ * strings decode invalid UTF-8 to U+FFFD; the bytes here do not. Each raw
+ * string must equal the JS one or be invalid UTF-8 (which the JS one could
+ * not carry); otherwise (process.title overwrote the area, or no /proc)
+ * NULL, and the caller uses the JS strings. */
+static char **exact_argv(char **js, size_t n) {
+  size_t len = 0, count = 0;
+  char *buf = read_all("/proc/self/cmdline", &len);
+  if (!buf) return NULL;
+  char **all = split_nul(buf, len, &count);
+  free(buf);
+  if (!all) return NULL;
+  if (count < n) { free_array(all); return NULL; }
+  for (size_t i = 0; i < n; i++) {
+    const char *raw = all[count - n + i];
+    if (strcmp(raw, js[i]) != 0 && valid_utf8((const unsigned char *)raw)) {
+      free_array(all);
+      return NULL;
+    }
+  }
+  char **out = calloc(n + 1, sizeof(char *));
+  if (!out) { free_array(all); return NULL; }
+  for (size_t i = 0; i < n; i++) out[i] = all[count - n + i]; /* moved */
+  for (size_t i = 0; i < count - n; i++) free(all[i]);
+  free(all);
+  return out;
+}
+
+/* The environment exactly as exec(2) gave it to us: /proc/self/environ is
+ * the original strings on the stack. Node's own start-up edits `environ`
+ * (it deletes NODE_UNIQUE_ID and NODE_CHANNEL_FD, issue 10 item 7), which
+ * the pointer array shows and the original strings do not. NULL without
+ * /proc: the caller falls back to environ. */
+static char **exact_env(void) {
+  size_t len = 0, count = 0;
+  char *buf = read_all("/proc/self/environ", &len);
+  if (!buf) return NULL;
+  char **out = split_nul(buf, len, &count);
+  free(buf);
+  return out;
+}
+
 /* In the child between fork and exec: async-signal-safe calls only. */
-#define MAX_KEEP 64
 
 /* What the parent hands the child, and the child hands back on failure. With
  * CLONE_VM the child writes straight into the parent's memory; the parent
@@ -534,7 +718,7 @@ struct spawn_job {
   char **envp;
   int new_group, take_tty;
   const int *keep;
-  int nkeep;
+  size_t nkeep;
   int failed_step; /* 0 = exec succeeded */
   int failed_errno;
 };
@@ -567,8 +751,8 @@ static int child_after_clone(void *arg) {
   }
   /* Node marks fds 0-15 close-on-exec at start: give the program its stdio
    * and the inherited descriptors TS chose. */
-  for (int i = -3; i < job->nkeep; i++) {
-    int fd = i < 0 ? i + 3 : job->keep[i];
+  for (long i = -3; i < (long)job->nkeep; i++) {
+    int fd = i < 0 ? (int)i + 3 : job->keep[i];
     int fl = fcntl(fd, F_GETFD);
     if (fl >= 0 && (fl & FD_CLOEXEC)) fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
   }
@@ -587,38 +771,72 @@ fail:;
 }
 
 /* spawn(argv: string[], env: string[] | null, newGroup: bool, takeTty: bool,
- *       keepFds?: number[]): keepFds lose close-on-exec in the child
- *   -> { pid } on success, { pid, step, errno } when exec failed. */
+ *       keepFds?: number[], exactArgv?: bool)
+ *   keepFds lose close-on-exec in the child (any number of them);
+ *   env null: the environment exactly as exec gave it to the init;
+ *   exactArgv: argv's bytes from /proc/self/cmdline's tail (see exact_argv)
+ *   -> { pid, argvExact, envExact } on success, plus { step, errno, message }
+ *      when exec failed. */
 static napi_value js_spawn(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value args[5];
+  size_t argc = 6;
+  napi_value args[6];
   CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
-  int keep[MAX_KEEP];
-  int nkeep = 0;
-  bool is_arr = false;
-  if (argc >= 5 && napi_is_array(env, args[4], &is_arr) == napi_ok && is_arr) {
-    uint32_t n = 0;
-    napi_get_array_length(env, args[4], &n);
-    for (uint32_t i = 0; i < n && nkeep < MAX_KEEP; i++) {
-      napi_value el;
-      napi_get_element(env, args[4], i, &el);
-      keep[nkeep++] = arg_i32(env, el);
-    }
+  const char *usage =
+      "spawn(argv: string[], env: string[] | null, newGroup: boolean, takeTty: boolean, keepFds?: number[], "
+      "exactArgv?: boolean)";
+  uint32_t nargv = 0, nkeep = 0;
+  if (!arg_array(env, argc, args, 0, usage, "argv", &nargv)) return NULL;
+  if (nargv == 0) return type_error(env, usage, "argv must not be empty");
+  napi_valuetype et = napi_undefined;
+  if (argc >= 2) napi_typeof(env, args[1], &et);
+  int own_env = et != napi_null;
+  uint32_t nenv = 0;
+  if (own_env && !arg_array(env, argc, args, 1, usage, "env (or null)", &nenv)) return NULL;
+  bool new_group = false, take_tty = false, exact = false;
+  if (!arg_bool(env, argc, args, 2, usage, "newGroup", &new_group)) return NULL;
+  if (!arg_bool(env, argc, args, 3, usage, "takeTty", &take_tty)) return NULL;
+  napi_valuetype kt = napi_undefined, xt = napi_undefined;
+  if (argc >= 5) napi_typeof(env, args[4], &kt);
+  if (kt != napi_undefined && !arg_array(env, argc, args, 4, usage, "keepFds", &nkeep)) return NULL;
+  if (argc >= 6) napi_typeof(env, args[5], &xt);
+  if (xt != napi_undefined && !arg_bool(env, argc, args, 5, usage, "exactArgv", &exact)) return NULL;
+  int *keep = calloc(nkeep + 1, sizeof(int));
+  if (!keep) return throw_errno(env, "calloc", ENOMEM);
+  for (uint32_t i = 0; i < nkeep; i++) {
+    napi_value el;
+    int64_t v;
+    napi_get_element(env, args[4], i, &el);
+    if (!arg_int(env, 1, &el, 0, 0, 2147483647LL, usage, "every keepFds entry", &v)) { free(keep); return NULL; }
+    keep[i] = (int)v;
   }
   char **argv = string_array(env, args[0], 0);
-  /* env null: pass environ itself, exactly as the init was given it. */
-  napi_valuetype et;
-  napi_typeof(env, args[1], &et);
-  int own_env = et != napi_null && et != napi_undefined;
-  char **envp = own_env ? string_array(env, args[1], 0) : environ;
-  bool new_group = false, take_tty = false;
-  napi_get_value_bool(env, args[2], &new_group);
-  napi_get_value_bool(env, args[3], &take_tty);
-  if (!argv || !argv[0] || !envp) {
-    free_array(argv);
-    if (own_env) free_array(envp);
-    napi_throw_type_error(env, NULL, "spawn: argv must be a non-empty array of strings");
-    return NULL;
+  if (!argv) {
+    free(keep);
+    return type_error(env, usage, "argv must hold strings without NUL characters");
+  }
+  int argv_exact = 0;
+  if (exact) {
+    char **raw = exact_argv(argv, nargv);
+    if (raw) {
+      free_array(argv);
+      argv = raw;
+      argv_exact = 1;
+    }
+  }
+  char **envp = NULL;
+  int env_exact = 0;
+  if (own_env) {
+    envp = string_array(env, args[1], 0);
+    if (!envp) {
+      free(keep);
+      free_array(argv);
+      return type_error(env, usage, "env must hold strings without NUL characters");
+    }
+  } else {
+    envp = exact_env();
+    env_exact = envp != NULL;
+    own_env = envp != NULL; /* ours to free */
+    if (!envp) envp = environ; /* no /proc: as Node left it */
   }
   /* The child's stack: execvpe needs room for the PATH search and for the
    * argv copy of its /bin/sh fallback. */
@@ -630,9 +848,11 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
     int err = errno;
     free_array(argv);
     if (own_env) free_array(envp);
+    free(keep);
     return throw_errno(env, "mmap", err);
   }
   struct spawn_job job = {argv, envp, new_group, take_tty, keep, nkeep, 0, 0};
+  (void)nenv;
   /* Block everything on this thread: the child starts with all signals
    * blocked, so none runs a handler in the child before its own reset. */
   sigset_t all, old;
@@ -658,10 +878,15 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
   munmap(stack, stack_size);
   free_array(argv);
   if (own_env) free_array(envp);
+  free(keep);
   if (pid < 0) return throw_errno(env, "clone", clone_err);
-  napi_value r;
+  napi_value r, b;
   napi_create_object(env, &r);
   set_num(env, r, "pid", pid);
+  napi_get_boolean(env, argv_exact, &b);
+  napi_set_named_property(env, r, "argvExact", b);
+  napi_get_boolean(env, env_exact, &b);
+  napi_set_named_property(env, r, "envExact", b);
   if (job.failed_step) {
     set_num(env, r, "step", job.failed_step);
     set_num(env, r, "errno", job.failed_errno);
@@ -729,7 +954,14 @@ static napi_value js_kill(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int r = kill(arg_i32(env, argv[0]), arg_i32(env, argv[1]));
+  /* pid 0 (our own group) and -1 (every process we may signal) are never
+   * what the init means; a group is -pgid with pgid > 1. */
+  const char *usage = "kill(pid: number, signal: number)";
+  int64_t pid, sig;
+  if (!arg_int(env, argc, argv, 0, -2147483647LL, 2147483647LL, usage, "pid", &pid)) return NULL;
+  if (pid == 0 || pid == -1) return type_error(env, usage, "pid 0 and -1 are refused (the init's own group, every process)");
+  if (!arg_int(env, argc, argv, 1, 0, MAX_SIG - 1, usage, "signal", &sig)) return NULL;
+  int r = kill((pid_t)pid, (int)sig);
   return num(env, r == 0 ? 0 : errno);
 }
 
@@ -754,7 +986,9 @@ static napi_value js_set_pdeathsig(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (prctl(PR_SET_PDEATHSIG, arg_i32(env, argv[0]), 0, 0, 0) < 0)
+  int64_t sig;
+  if (!arg_int(env, argc, argv, 0, 0, MAX_SIG - 1, "setParentDeathSignal(signal: number)", "signal", &sig)) return NULL;
+  if (prctl(PR_SET_PDEATHSIG, (unsigned long)sig, 0, 0, 0) < 0)
     return throw_errno(env, "prctl(PR_SET_PDEATHSIG)", errno);
   return NULL;
 }
@@ -778,7 +1012,9 @@ static napi_value js_give_terminal(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int r = tcsetpgrp(STDIN_FILENO, arg_i32(env, argv[0]));
+  int64_t pgrp;
+  if (!arg_int(env, argc, argv, 0, 1, 2147483647LL, "giveTerminal(pgrp: number)", "pgrp", &pgrp)) return NULL;
+  int r = tcsetpgrp(STDIN_FILENO, (pid_t)pgrp);
   return num(env, r == 0 ? 0 : errno);
 }
 
@@ -789,41 +1025,209 @@ static napi_value js_exit_now(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  _exit(arg_i32(env, argv[0]) & 0xff);
+  int64_t code;
+  if (!arg_int(env, argc, argv, 0, 0, 255, "exitNow(code: number)", "code", &code)) return NULL;
+  _exit((int)code);
   return NULL;
 }
 
-/* fdTable(): [fd, link target, close-on-exec] for every open descriptor, in
- * one call (readdir + readlinkat + fcntl: ~10x cheaper than from JS through
- * /proc/self/fdinfo). Which of them to pass on is decided in TS. */
-static napi_value js_fd_table(napi_env env, napi_callback_info info) {
-  (void)info;
-  napi_value out;
-  CHECK(napi_create_array(env, &out));
+/* ---- descriptors: the runtime's own, and the ones handed to us ---------- */
+
+/* Every open descriptor, ascending. /proc/self/fd when mounted; without /proc
+ * (issue 10, item 6) poll(2) with events 0 over every possible number up to
+ * RLIMIT_NOFILE, which reports POLLNVAL for closed ones: one syscall per 4096
+ * descriptors, no fd opened to look. */
+static int cmp_int(const void *a, const void *b) {
+  int x = *(const int *)a, y = *(const int *)b;
+  return (x > y) - (x < y);
+}
+
+static int *list_fds(size_t *count, int *from_proc) {
+  size_t cap = 64, n = 0;
+  int *fds = malloc(cap * sizeof(int));
+  if (!fds) return NULL;
   DIR *d = opendir("/proc/self/fd");
-  if (!d) return throw_errno(env, "opendir(/proc/self/fd)", errno);
-  int dfd = dirfd(d);
-  uint32_t i = 0;
-  struct dirent *e;
-  while ((e = readdir(d)) != NULL) {
-    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-    int fd = atoi(e->d_name);
-    if (fd == dfd) continue;
-    char target[512];
-    ssize_t n = readlinkat(dfd, e->d_name, target, sizeof target - 1);
-    if (n < 0) continue;
-    target[n] = 0;
-    int fl = fcntl(fd, F_GETFD);
-    napi_value row, t, c;
-    napi_create_array_with_length(env, 3, &row);
-    napi_set_element(env, row, 0, num(env, fd));
-    napi_create_string_utf8(env, target, (size_t)n, &t);
-    napi_set_element(env, row, 1, t);
-    napi_get_boolean(env, fl >= 0 && (fl & FD_CLOEXEC), &c);
-    napi_set_element(env, row, 2, c);
-    napi_set_element(env, out, i++, row);
+  *from_proc = d != NULL;
+  if (d) {
+    int dfd = dirfd(d);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+      if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+      int fd = atoi(e->d_name);
+      if (fd == dfd) continue;
+      if (n == cap) {
+        int *f = realloc(fds, (cap *= 2) * sizeof(int));
+        if (!f) { free(fds); closedir(d); return NULL; }
+        fds = f;
+      }
+      fds[n++] = fd;
+    }
+    closedir(d);
+  } else {
+    struct rlimit rl;
+    rlim_t max = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_cur : 1024;
+    if (max == RLIM_INFINITY || max > (1u << 30)) max = 1u << 30;
+    struct pollfd pf[4096];
+    for (rlim_t base = 0; base < max; base += 4096) {
+      int k = (int)(max - base < 4096 ? max - base : 4096);
+      for (int i = 0; i < k; i++) { pf[i].fd = (int)(base + i); pf[i].events = 0; pf[i].revents = 0; }
+      if (poll(pf, (nfds_t)k, 0) < 0 && errno != EINTR) break;
+      for (int i = 0; i < k; i++) {
+        if (pf[i].revents & POLLNVAL) continue;
+        if (n == cap) {
+          int *f = realloc(fds, (cap *= 2) * sizeof(int));
+          if (!f) { free(fds); return NULL; }
+          fds = f;
+        }
+        fds[n++] = pf[i].fd;
+      }
+    }
   }
-  closedir(d);
+  qsort(fds, n, sizeof(int), cmp_int);
+  *count = n;
+  return fds;
+}
+
+/* libuv's process-wide signal lock: a blocking pipe, both ends ours, made at
+ * the first uv_loop_init. Nothing in libuv's API names it, and a make
+ * jobserver (issue 10, item 5) looks just the same. But libuv registers
+ * pthread_atfork(NULL, NULL, uv__signal_global_reinit), which in a fork(2)ed
+ * child closes the lock pipe and makes a new one: the descriptors whose file
+ * differs in a child are exactly libuv's lock. One fork at start-up, before
+ * any handler of ours is installed; the child only fstat(2)s, writes to a
+ * shared page and _exits. found[i] = 1 for those. 0 or an errno (the fork
+ * failed: a full pids cgroup), and then nothing is marked. */
+static int find_fork_recreated(const int *fds, const struct stat *st, const int *ok, size_t n,
+                               unsigned char *found) {
+  unsigned char *shared = mmap(NULL, n + 1, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (shared == MAP_FAILED) return errno;
+  memset(shared, 0, n + 1);
+  pid_t pid = fork();
+  if (pid < 0) {
+    int err = errno;
+    munmap(shared, n + 1);
+    return err;
+  }
+  if (pid == 0) {
+    for (size_t i = 0; i < n; i++) {
+      if (!ok[i] || !S_ISFIFO(st[i].st_mode)) continue;
+      struct stat now;
+      if (fstat(fds[i], &now) < 0 || now.st_ino != st[i].st_ino || now.st_dev != st[i].st_dev) shared[i] = 1;
+    }
+    shared[n] = 1; /* done */
+    _exit(0);
+  }
+  int status;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+  int err = shared[n] ? 0 : ECHILD;
+  if (!err) memcpy(found, shared, n);
+  munmap(shared, n + 1);
+  return err;
+}
+
+/* The descriptors of one libuv loop that its struct names (uv/unix.h). */
+static void loop_fds(uv_loop_t *loop, int *out, int *k) {
+  if (!loop) return;
+  out[(*k)++] = loop->backend_fd;
+  out[(*k)++] = loop->signal_pipefd[0];
+  out[(*k)++] = loop->signal_pipefd[1];
+  out[(*k)++] = loop->async_io_watcher.fd;
+  out[(*k)++] = loop->async_wfd;
+  out[(*k)++] = loop->inotify_fd;
+  out[(*k)++] = loop->emfile_fd;
+}
+
+/* fdFacts(): what is known about every open descriptor, for the rule in
+ * src/inherited-fds.ts (policy lives there):
+ *   { proc, fork: 0 | errno, rows: [[fd, cloexec, kind, nonblock, id, own, name, tfds]] }
+ * kind: 'anon' (eventpoll, eventfd, io_uring, ...: no file type), 'pipe',
+ * 'socket', 'file', 'dir', 'chr', 'blk', 'other'; id: "dev:ino" (the same
+ * open file or pipe under two numbers has one id); own: why the runtime
+ * owns it ('uv-loop' named by a libuv loop struct, 'uv-signal-lock' found by
+ * the fork test) or ''; name: the /proc link target ('' without /proc);
+ * tfds: for an epoll, the descriptors registered in it (fdinfo, proc(5)). */
+static napi_value js_fd_facts(napi_env env, napi_callback_info info) {
+  (void)info;
+  size_t n = 0;
+  int from_proc = 0;
+  int *fds = list_fds(&n, &from_proc);
+  if (!fds) return throw_errno(env, "listing descriptors", ENOMEM);
+  struct stat *st = calloc(n + 1, sizeof *st);
+  int *ok = calloc(n + 1, sizeof(int));
+  unsigned char *recreated = calloc(n + 1, 1);
+  if (!st || !ok || !recreated) {
+    free(fds); free(st); free(ok); free(recreated);
+    return throw_errno(env, "fdFacts", ENOMEM);
+  }
+  for (size_t i = 0; i < n; i++) ok[i] = fstat(fds[i], &st[i]) == 0;
+  /* Loops whose structs we can read: the default loop (if Node made one:
+   * uv_default_loop() would make it otherwise) and this environment's. */
+  int named[16];
+  int nn = 0;
+  uv_loop_t *mine = NULL;
+  napi_get_uv_event_loop(env, &mine);
+  loop_fds(mine, named, &nn);
+  int fork_err = find_fork_recreated(fds, st, ok, n, recreated);
+  /* The fork's child was reaped by waitpid above; a SIGCHLD handler of ours
+   * is not installed yet (setUp calls this first). */
+  napi_value out, rows;
+  napi_create_object(env, &out);
+  napi_create_array_with_length(env, n, &rows);
+  uint32_t r = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (!ok[i]) continue;
+    int fd = fds[i];
+    int fdfl = fcntl(fd, F_GETFD), fl = fcntl(fd, F_GETFL);
+    mode_t m = st[i].st_mode & S_IFMT;
+    const char *kind = m == 0 ? "anon" : S_ISFIFO(st[i].st_mode) ? "pipe" : S_ISSOCK(st[i].st_mode) ? "socket"
+                     : S_ISREG(st[i].st_mode) ? "file" : S_ISDIR(st[i].st_mode) ? "dir"
+                     : S_ISCHR(st[i].st_mode) ? "chr" : S_ISBLK(st[i].st_mode) ? "blk" : "other";
+    const char *own = "";
+    for (int k = 0; k < nn; k++) if (named[k] == fd) own = "uv-loop";
+    if (recreated[i]) own = "uv-signal-lock";
+    char id[64], link[512], path[64];
+    snprintf(id, sizeof id, "%llu:%llu", (unsigned long long)st[i].st_dev, (unsigned long long)st[i].st_ino);
+    ssize_t ln = -1;
+    if (from_proc) {
+      snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+      ln = readlink(path, link, sizeof link - 1);
+    }
+    link[ln > 0 ? ln : 0] = 0;
+    napi_value row, v, tfds;
+    napi_create_array_with_length(env, 8, &row);
+    napi_set_element(env, row, 0, num(env, fd));
+    napi_get_boolean(env, fdfl >= 0 && (fdfl & FD_CLOEXEC), &v);
+    napi_set_element(env, row, 1, v);
+    napi_create_string_utf8(env, kind, NAPI_AUTO_LENGTH, &v);
+    napi_set_element(env, row, 2, v);
+    napi_get_boolean(env, fl >= 0 && (fl & O_NONBLOCK), &v);
+    napi_set_element(env, row, 3, v);
+    napi_create_string_utf8(env, id, NAPI_AUTO_LENGTH, &v);
+    napi_set_element(env, row, 4, v);
+    napi_create_string_utf8(env, own, NAPI_AUTO_LENGTH, &v);
+    napi_set_element(env, row, 5, v);
+    napi_create_string_latin1(env, link, NAPI_AUTO_LENGTH, &v);
+    napi_set_element(env, row, 6, v);
+    napi_create_array(env, &tfds);
+    if (strcmp(link, "anon_inode:[eventpoll]") == 0) {
+      /* fdinfo of an epoll: one "tfd: N events: ..." line per registration */
+      size_t flen = 0;
+      snprintf(path, sizeof path, "/proc/self/fdinfo/%d", fd);
+      char *fi = read_all(path, &flen);
+      uint32_t t = 0;
+      for (char *p = fi; p && (p = strstr(p, "tfd:")) != NULL; p += 4)
+        napi_set_element(env, tfds, t++, num(env, atoi(p + 4)));
+      free(fi);
+    }
+    napi_set_element(env, row, 7, tfds);
+    napi_set_element(env, rows, r++, row);
+  }
+  napi_set_named_property(env, out, "rows", rows);
+  napi_value b;
+  napi_get_boolean(env, from_proc, &b);
+  napi_set_named_property(env, out, "proc", b);
+  set_num(env, out, "fork", fork_err);
+  free(fds); free(st); free(ok); free(recreated);
   return out;
 }
 
@@ -847,7 +1251,7 @@ static napi_value init(napi_env env, napi_value exports) {
       FN("giveTerminal", js_give_terminal),
       FN("exitNow", js_exit_now),
       FN("onWake", js_on_wake),
-      FN("fdTable", js_fd_table),
+      FN("fdFacts", js_fd_facts),
       FN("stopWake", js_stop_wake),
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -1,5 +1,6 @@
 // The typed face of the C addon (native/tini_native.c). Mechanism only: every
 // decision about what to call, and when, lives in the TypeScript modules.
+import type { FdFacts } from './inherited-fds'
 
 /** One thing the addon's signal handlers did, drained from its lock-free ring. */
 export interface NativeEvent {
@@ -32,21 +33,28 @@ export interface SpawnResult {
   step?: number
   errno?: number
   message?: string
+  /** argv came from /proc/self/cmdline, byte for byte */
+  argvExact?: boolean
+  /** env came from /proc/self/environ, byte for byte (env null) */
+  envExact?: boolean
 }
 
 export interface NativeBinding {
   setup(): { sigrtmin: number; sigrtmax: number; clockTicks: number }
   /** fn runs on the event loop after the handlers recorded events (uv_async) */
   onWake(fn: () => void): void
-  /** [fd, link target, close-on-exec] of every open descriptor */
-  fdTable(): [number, string, boolean][]
+  /** what is known about every open descriptor (src/inherited-fds.ts decides) */
+  fdFacts(): FdFacts
   /** no more wake-ups: the loop may end */
   stopWake(): void
   setPolicy(map: Int32Array, toGroup: boolean, details: boolean): void
   installHandlers(signals: number[]): void
   handlerIsOurs(signal: number): boolean
-  /** env null: the init's own environment, passed on untouched */
-  spawn(argv: string[], env: string[] | null, newGroup: boolean, takeTty: boolean, keepFds?: number[]): SpawnResult
+  /** env null: the environment exactly as exec(2) gave it to the init
+   * (/proc/self/environ; Node's edited environ without /proc); keepFds lose
+   * close-on-exec in the child; exactArgv: argv's bytes from the tail of
+   * /proc/self/cmdline (JS strings cannot carry invalid UTF-8) */
+  spawn(argv: string[], env: string[] | null, newGroup: boolean, takeTty: boolean, keepFds?: number[], exactArgv?: boolean): SpawnResult
   drain(): NativeEvent[]
   reapNow(): number
   stats(): { reaped: number; forwarded: number; dropped: number; childPid: number; childStatus: number }

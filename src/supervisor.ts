@@ -11,7 +11,7 @@ import { formatDuration } from './duration'
 import { decodeWaitStatus, exitCodeFor, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, EXIT_USAGE } from './exit-code'
 import type { Logger } from './log'
 import { EVENT_REAPED, type NativeBinding, type NativeEvent } from './native'
-import { fdEntries, inheritedFds } from './inherited-fds'
+import { inheritedFds } from './inherited-fds'
 import { forwardingMap } from './rewrite'
 import { forwardedSignals, signalName, type RtRange } from './signals'
 import { realDeps, terminateTree } from './terminate'
@@ -44,6 +44,8 @@ export class Supervisor {
   private done!: (code: number) => void
   /** descriptors handed to us that the program gets too (read before we open any) */
   private inherited: number[] = []
+  /** what this run cannot do as tini would (no /proc, ...), said once at -v */
+  private degraded: string[] = []
 
   constructor(
     private readonly cfg: Config,
@@ -65,7 +67,9 @@ export class Supervisor {
    * before a program exists. */
   private setUp(): number | undefined {
     const { cfg, native, log } = this
-    this.inherited = inheritedFds(fdEntries(native.fdTable()))
+    const inh = inheritedFds(native.fdFacts())
+    this.inherited = inh.fds
+    this.degraded.push(...inh.notes)
     const s = native.setup()
     this.rt = { min: s.sigrtmin, max: s.sigrtmax }
     this.clockTicks = s.clockTicks
@@ -104,7 +108,7 @@ export class Supervisor {
     // Hand the terminal over only if it is ours to give: tini takes it even
     // from the background (its own TODO says that is not OK).
     const takeTty = tty.isatty === 1 && tty.foreground === tty.pgrp
-    const r = native.spawn(cfg.program, null, true, takeTty, this.inherited)
+    const r = native.spawn(cfg.program, null, true, takeTty, this.inherited, true)
     if (r.errno !== undefined) {
       const notFound = r.step === 3 && (r.errno === 2 || r.errno === 20)
       const what = r.step === 3 ? `exec ${cfg.program[0]} failed` : r.step === 2 ? 'tcsetpgrp failed' : 'setpgid failed'
@@ -116,12 +120,31 @@ export class Supervisor {
     this.tookTerminal = takeTty
     // Logged after the spawn: the program need not wait for pino to load.
     this.reaperCheck()
+    this.reportDegraded(r)
     log.info('spawned', `Spawned child process '${cfg.program[0]}' with pid '${r.pid}'`, { pid: r.pid, argv: cfg.program })
     if (cfg.timeoutMs !== undefined) {
       this.timer = setTimeout(() => void this.onTimeout(), cfg.timeoutMs)
     }
     this.onEvents(native.drain())
   }
+
+  /** One line on what this run could not do as tini would (issue 10, items 6-8). */
+  private reportDegraded(r: { argvExact?: boolean; envExact?: boolean }): void {
+    const notes = [...this.degraded]
+    if (r.argvExact === false) {
+      // Only JS strings were left: invalid UTF-8 became U+FFFD. Say so always
+      // when that changed an argument; otherwise at -v.
+      const mangled = this.cfg.program.some((a) => a.includes('\uFFFD'))
+      const msg = 'no /proc/self/cmdline: the program\'s arguments were passed as UTF-8 text' + (mangled ? ' (invalid bytes became U+FFFD)' : '')
+      if (mangled) this.log.warn('degraded', msg)
+      else notes.push(msg)
+    }
+    if (r.envExact === false) notes.push('no /proc/self/environ: the environment was passed as the runtime left it (without NODE_UNIQUE_ID, NODE_CHANNEL_FD)')
+    if (this.livedUnknown) notes.push('no /proc: reaped processes are logged without name and age; --cleanup and --timeout see only the program')
+    if (notes.length) this.log.info('degraded', `running without parts of /proc: ${notes.join('; ')}`, { notes })
+  }
+
+  private livedUnknown = !fs.existsSync('/proc/self/stat')
 
   private reaperCheck(): void {
     if (process.pid !== 1 && !this.native.isSubreaper()) this.log.warn('reaper-check', REAPER_WARNING)
