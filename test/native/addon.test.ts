@@ -210,19 +210,75 @@ t.test('onWake: the loop is woken when a handler recorded something, and only th
   t.ok(r.wakes > r.afterReap, 'woken for the signal')
 })
 
-t.test('fdTable: every descriptor with its target and close-on-exec flag', async (t) => {
+t.test('fdFacts: every descriptor, and which the runtime owns', async (t) => {
   const { result: r } = await scenario(
     t,
     `
     const fs = require('fs')
     const fd = fs.openSync('/etc/hostname', 'r') // Node opens with O_CLOEXEC
-    out({ rows: n.fdTable(), fd })
+    out({ f: n.fdFacts(), fd })
     `,
   )
-  const byFd = new Map<number, [number, string, boolean]>(r.rows.map((row: [number, string, boolean]) => [row[0], row]))
+  const byFd = new Map<number, any[]>(r.f.rows.map((row: any[]) => [row[0], row]))
   for (const fd of [0, 1, 2]) t.ok(byFd.has(fd), `fd ${fd} listed`)
-  t.same(byFd.get(r.fd), [r.fd, '/etc/hostname', true], 'target and close-on-exec')
-  t.ok(r.rows.some((row: [number, string, boolean]) => row[1].startsWith('anon_inode:')), "the runtime's own descriptors are listed too")
+  const row = byFd.get(r.fd) as any[]
+  t.same(row.slice(0, 4), [r.fd, true, 'file', false], 'kind and close-on-exec')
+  t.equal(row[6], '/etc/hostname', 'link target')
+  t.equal(r.f.fork, 0, 'the fork that finds the lock pipe worked')
+  const lock = r.f.rows.filter((x: any[]) => x[5] === 'uv-signal-lock')
+  t.equal(lock.length, 2, "libuv's signal lock pipe: both ends found")
+  t.equal(lock[0][4], lock[1][4], 'one pipe')
+  t.ok(r.f.rows.some((x: any[]) => x[5] === 'uv-loop' && x[6] === 'anon_inode:[eventpoll]'), "this loop's epoll")
+})
+
+t.test('every call rejects bad arguments with a TypeError naming the call (issue 10)', async (t) => {
+  const { result: r } = await scenario(
+    t,
+    `
+    const tries = {
+      'kill(undefined, 15)': () => n.kill(undefined, 15),
+      'kill(0, 15)': () => n.kill(0, 15),
+      'kill(-1, 15)': () => n.kill(-1, 15),
+      "kill('1', 15)": () => n.kill('1', 15),
+      'kill(1.5, 15)': () => n.kill(1.5, 15),
+      'kill(2**40, 15)': () => n.kill(2 ** 40, 15),
+      'kill(pid, 99)': () => n.kill(process.pid, 99),
+      'kill(pid)': () => n.kill(process.pid),
+      'handlerIsOurs()': () => n.handlerIsOurs(),
+      'handlerIsOurs(NaN)': () => n.handlerIsOurs(NaN),
+      'setParentDeathSignal(null)': () => n.setParentDeathSignal(null),
+      'giveTerminal()': () => n.giveTerminal(),
+      'giveTerminal(0)': () => n.giveTerminal(0),
+      'exitNow()': () => n.exitNow(),
+      'exitNow(256)': () => n.exitNow(256),
+      'onWake(1)': () => n.onWake(1),
+      'setPolicy([])': () => n.setPolicy([], false, false),
+      'setPolicy(map, 1, 0)': () => n.setPolicy(new Int32Array(65), 1, 0),
+      'setPolicy(map with 99)': () => { const m = new Int32Array(65); m[15] = 99; n.setPolicy(m, false, false) },
+      'installHandlers()': () => n.installHandlers(),
+      "installHandlers(['15'])": () => n.installHandlers(['15']),
+      'installHandlers([9])': () => n.installHandlers([9]),
+      'spawn()': () => n.spawn(),
+      'spawn([])': () => n.spawn([], null, false, false),
+      'spawn([1])': () => n.spawn([1], null, false, false),
+      "spawn(['a NUL b'])": () => n.spawn(['true' + String.fromCharCode(0) + 'x'], null, false, false),
+      "spawn(['true'], {})": () => n.spawn(['true'], {}, false, false),
+      "spawn(['true'], null, 'yes')": () => n.spawn(['true'], null, 'yes', false),
+      "spawn(['true'], null, false, false, [-1])": () => n.spawn(['true'], null, false, false, [-1]),
+      "spawn(['true'], null, false, false, 3)": () => n.spawn(['true'], null, false, false, 3),
+      "spawn(['true'], null, false, false, [], 1)": () => n.spawn(['true'], null, false, false, [], 1),
+    }
+    const res = {}
+    for (const [k, f] of Object.entries(tries)) {
+      try { f(); res[k] = 'no error' } catch (e) { res[k] = e.name + ': ' + e.message }
+    }
+    out({ res, alive: true })
+    `,
+  )
+  for (const [k, v] of Object.entries(r.res as Record<string, string>)) {
+    t.match(v, /^TypeError: \w+\(.*\): .+/, `${k} -> ${v}`)
+  }
+  t.equal(r.alive, true, 'the process (and its group) survived every bad call')
 })
 
 t.test('reaping through drain(): orphans and the program, as subreaper', async (t) => {
@@ -387,7 +443,7 @@ t.test('ttyInfo / giveTerminal without a terminal; prctl calls', async (t) => {
     const tty = n.ttyInfo()
     n.setParentDeathSignal(15)
     let bad = null
-    try { n.setParentDeathSignal(99) } catch (e) { bad = { msg: e.message, errno: e.errno } }
+    try { n.setParentDeathSignal(99) } catch (e) { bad = { name: e.name, msg: e.message } }
     out({ tty, give: n.giveTerminal(tty.pgrp), pgrp: Number(fs.readFileSync('/proc/self/stat', 'latin1').split(') ')[1].split(' ')[2]), pid: process.pid, bad })
     `,
   )
@@ -397,5 +453,5 @@ t.test('ttyInfo / giveTerminal without a terminal; prctl calls', async (t) => {
   t.equal(r.tty.pgrp, r.pgrp)
   t.equal(r.tty.pid, r.pid)
   t.equal(r.give, 25, 'giveTerminal: ENOTTY')
-  t.equal(r.bad?.errno, 22, 'a bad parent-death signal throws EINVAL')
+  t.equal(r.bad?.name, 'TypeError', 'a bad parent-death signal is refused before prctl')
 })

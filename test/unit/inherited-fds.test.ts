@@ -1,31 +1,49 @@
 import t from 'tap'
-import { inheritedFds, type FdEntry } from '../../src/inherited-fds'
+import { inheritedFds, type FdFacts } from '../../src/inherited-fds'
 
-const e = (fd: number, target: string, cloexec = true): FdEntry => ({ fd, target, cloexec })
+type Row = FdFacts['rows'][number]
+const r = (fd: number, kind: string, id: string, o: { cloexec?: boolean; nb?: boolean; own?: string; tfds?: number[] } = {}): Row =>
+  [fd, o.cloexec ?? true, kind, o.nb ?? false, id, o.own ?? '', '', o.tfds ?? []]
 
-t.test('passes inherited files and sockets, never the runtime descriptors', async (t) => {
-  const table = [
-    e(0, '/dev/null'),
-    e(1, 'pipe:[10]'),
-    e(2, '/dev/pts/0'),
-    e(3, 'socket:[77]'), // socket activation: one end only
-    e(4, 'anon_inode:[eventpoll]'),
-    e(5, 'anon_inode:[io_uring]'),
-    e(6, 'pipe:[20]'), // the runtime's self-pipe: both ends here
-    e(7, '/var/log/app.log'),
-    e(8, 'pipe:[20]'),
-    e(9, 'anon_inode:[eventfd]'),
-    e(10, '/dev/null'), // libuv's reserve descriptor
-    e(11, 'pipe:[30]'), // one end of a pipe handed to us
-    e(20, '/srv/data', false), // not close-on-exec: passes through exec anyway
-  ]
-  t.same(inheritedFds(table), [3, 7, 11])
+// The runtime as Node 24 lays it out around a make jobserver on 3 and 4.
+const JOBSERVER: Row[] = [
+  r(0, 'chr', 'n'), r(1, 'pipe', 'out'), r(2, 'chr', 'tty'),
+  r(3, 'pipe', 'job', { nb: true }), r(4, 'pipe', 'job'), // make 4.3: read end O_NONBLOCK, write end blocking
+  r(5, 'anon', 'a'), r(6, 'anon', 'u1'), r(7, 'pipe', 'lock', { own: 'uv-signal-lock' }), r(8, 'pipe', 'lock', { own: 'uv-signal-lock' }),
+  r(9, 'pipe', 'sig1', { nb: true }), r(10, 'pipe', 'sig1', { nb: true }), r(11, 'anon', 'a'),
+  r(12, 'anon', 'a', { tfds: [14, 16] }), r(13, 'anon', 'u2'), r(14, 'pipe', 'sig2', { nb: true }), r(15, 'pipe', 'sig2', { nb: true }), r(16, 'anon', 'a'),
+  r(17, 'anon', 'a', { own: 'uv-loop' }), r(18, 'anon', 'u3'), r(19, 'pipe', 'sig3', { nb: true, own: 'uv-loop' }), r(20, 'pipe', 'sig3', { nb: true, own: 'uv-loop' }),
+  r(21, 'anon', 'a', { own: 'uv-loop' }),
+]
+
+t.test('a make jobserver (both ends of one pipe) passes; none of the runtime does', async (t) => {
+  t.same(inheritedFds({ proc: true, fork: 0, rows: JOBSERVER }), { fds: [3, 4], notes: [] })
 })
 
-t.test("the addon's fdTable rows map to entries", async (t) => {
-  const { fdEntries } = await import('../../src/inherited-fds')
-  t.same(fdEntries([[3, 'socket:[1]', true], [4, 'anon_inode:[eventfd]', true]]), [
-    { fd: 3, target: 'socket:[1]', cloexec: true },
-    { fd: 4, target: 'anon_inode:[eventfd]', cloexec: true },
-  ])
+t.test('dups of stdout, files, /dev/null, sockets below the first hole pass', async (t) => {
+  const rows = [...JOBSERVER.slice(0, 3), r(3, 'pipe', 'out'), r(4, 'chr', 'n'), r(22, 'socket', 's'), r(23, 'file', 'f'), ...JOBSERVER.slice(5)]
+  t.same(inheritedFds({ proc: true, fork: 0, rows }).fds, [3, 4, 22, 23])
+})
+
+t.test('everything above the first hole passes, whatever its kind, with no cap', async (t) => {
+  const many: Row[] = []
+  for (let fd = 30; fd < 230; fd++) many.push(r(fd, fd % 2 ? 'anon' : 'pipe', 'p' + (fd >> 1)))
+  const got = inheritedFds({ proc: true, fork: 0, rows: [...JOBSERVER, ...many] }).fds
+  t.same(got, [3, 4, ...many.map((x) => x[0])])
+})
+
+t.test('not close-on-exec: always passed', async (t) => {
+  t.same(inheritedFds({ proc: true, fork: 0, rows: [...JOBSERVER.slice(0, 3), r(3, 'anon', 'x', { cloexec: false }), ...JOBSERVER.slice(4)] }).fds, [3, 4])
+})
+
+t.test('without the fork, one blocking pipe held at both ends is taken for the lock; more are passed and said', async (t) => {
+  const rows = JOBSERVER.map((x) => [...x.slice(0, 5), x[5] === 'uv-signal-lock' ? '' : x[5], ...x.slice(6)] as Row)
+  const one = inheritedFds({ proc: true, fork: 11, rows })
+  t.same(one.fds, [3, 4], 'the jobserver has a non-blocking read end: not a lock candidate')
+  t.equal(one.notes.length, 1)
+  const two = rows.map((x) => (x[4] === 'job' ? ([...x.slice(0, 3), false, ...x.slice(4)] as Row) : x))
+  const r2 = inheritedFds({ proc: false, fork: 11, rows: two })
+  t.same(r2.fds, [3, 4, 7, 8], 'ambiguous: passed rather than dropped')
+  t.match(r2.notes.join('\n'), /2 pipes held at both ends/)
+  t.match(r2.notes.join('\n'), /no \/proc/)
 })
