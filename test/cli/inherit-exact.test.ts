@@ -1,0 +1,89 @@
+// Black-box, on the built executable, tini as the oracle (issue 10, items 5,
+// 6, 8): descriptors, argv and environment bytes pass exactly; no /proc
+// degrades instead of refusing.
+import t from 'tap'
+import { execa } from 'execa'
+import { existsSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { tiniArgv } from '../helpers/tini'
+
+const TINI = '/usr/bin/tini'
+const TMP = realpathSync(mkdtempSync(join(tmpdir(), 'tini-ts-exact-')))
+t.teardown(() => rmSync(TMP, { recursive: true, force: true }))
+const q = (a: string[]) => a.map((x) => `'${x.replace(/'/g, `'\\''`)}'`).join(' ')
+const TS = q(tiniArgv(['-s', '--']))
+const inits: [string, string][] = [['tini-ts', TS]]
+if (existsSync(TINI)) inits.push(['tini', `${TINI} -s --`])
+const bash = (script: string, opts: any = {}) => execa('bash', ['-c', script], { reject: false, timeout: 60_000, encoding: 'buffer', ...opts } as any)
+
+t.test('a dup of the stdout pipe on fd 3', async (t) => {
+  for (const [name, init] of inits) {
+    const r = await bash(`${init} sh -c 'echo x >&3' 3>&1 | cat`)
+    t.equal(Buffer.from(r.stdout as any).toString(), 'x', name)
+  }
+})
+
+t.test('a make jobserver reaches a sub-make through the init: -j2, not -j1', async (t) => {
+  writeFileSync(join(TMP, 'Sub.mk'), 'all: a b\na:\n\t@echo "flags=$(MAKEFLAGS)"\nb:\n\t@true\n')
+  for (const [name, init] of inits) {
+    writeFileSync(join(TMP, 'Top.mk'), `top:\n\t+@${init} $(MAKE) -s -f Sub.mk all\n`)
+    const r = await bash('make -s -j2 -f Top.mk 2>&1', { cwd: TMP })
+    const out = Buffer.from(r.stdout as any).toString()
+    t.match(out, /flags=.*-j2 --jobserver-auth=3,4/, `${name}: ${out}`)
+    t.notMatch(out, /jobserver unavailable/, name)
+  }
+})
+
+t.test('100 inherited descriptors, up to 1000, and only those: none of the runtime', async (t) => {
+  let redir = ''
+  for (let fd = 3; fd <= 102; fd++) redir += ` ${fd}</dev/null`
+  redir += ' 150>/dev/null 300>&1 1000>/dev/null'
+  const list = `for f in /proc/self/fd/*; do echo "\${f##*/} $(readlink $f)"; done`
+  const res: Record<string, string[]> = {}
+  for (const [name, init] of inits) {
+    const r = await bash(`exec 251>&- 255>&- 2>/dev/null; ${init} sh -c '${list}' ${redir} | sort -n`)
+    res[name] = Buffer.from(r.stdout as any).toString().trim().split('\n').filter((l) => !/^\d+ \/proc\/\d+\/fd$/.test(l))
+  }
+  const fds = res['tini-ts'].map((l) => Number(l.split(' ')[0]))
+  for (const fd of [3, 50, 64, 65, 100, 102, 150, 300, 1000]) t.ok(fds.includes(fd), `fd ${fd} passed`)
+  t.notOk(res['tini-ts'].some((l) => /anon_inode|eventpoll|io_uring|eventfd/.test(l)), 'no epoll, eventfd or io_uring of the runtime')
+  if (res.tini) t.same(res['tini-ts'].map((l) => l.replace(/(pipe|socket):\[\d+\]/, '$1')), res.tini.map((l) => l.replace(/(pipe|socket):\[\d+\]/, '$1')), 'the same table as under tini')
+})
+
+t.test('nothing of the runtime reaches a program given no descriptors', async (t) => {
+  const r = await bash(`${TS} sh -c 'ls /proc/self/fd' 3>&- 4>&- 5>&- 251>&- 255>&-`)
+  t.same(Buffer.from(r.stdout as any).toString().trim().split('\n').map(Number).sort((a, b) => a - b), [0, 1, 2, 3], 'stdio + ls\'s own directory')
+})
+
+t.test('argv and environment bytes exactly, invalid UTF-8 included', async (t) => {
+  const arg = Buffer.from([0x61, 0xff, 0x62, 0xc3, 0x28, 0x0a, 0xe2, 0x82])
+  const val = Buffer.from([0xfe, 0x3d, 0x80])
+  for (const [name, init] of inits) {
+    const r = await bash(`${init} printf '%s' "$(printf 'a\\xffb\\xc3(\\n\\xe2\\x82')"`)
+    // $(...) strips the trailing newline only when last: this one is not
+    t.same(Buffer.from(r.stdout as any), arg, `${name}: argv`)
+    const e = await bash(`X=$(printf '\\xfe=\\x80') ${init} cat /proc/self/environ`)
+    const vars = Buffer.from(e.stdout as any).toString('latin1').split('\0')
+    t.same(Buffer.from(vars.find((v) => v.startsWith('X=')) ?? '', 'latin1'), Buffer.concat([Buffer.from('X='), val]), `${name}: env`)
+  }
+})
+
+t.test('NODE_UNIQUE_ID and NODE_CHANNEL_FD reach the program as given', async (t) => {
+  const r = await bash(`NODE_UNIQUE_ID=7 ${TS} sh -c 'echo "u=$NODE_UNIQUE_ID"'`)
+  t.equal(Buffer.from(r.stdout as any).toString().trim(), 'u=7')
+})
+
+t.test('no /proc: runs, reaps, passes descriptors; says what is lost at -v', async (t) => {
+  const ts = q(tiniArgv(['-v', '--']))
+  const r = await bash(`unshare --mount --pid --fork bash -c "umount -l /proc && ${ts.replace(/"/g, '\\"')} sh -c 'echo ran >&3; sleep 0.1 & exit 3' 3>&1"`)
+  const out = Buffer.from(r.stdout as any).toString()
+  const err = Buffer.from(r.stderr as any).toString()
+  t.equal(r.exitCode, 3, 'the program\'s status')
+  t.equal(out, 'ran', 'fd 3 passed')
+  t.notMatch(err, /at .*\.js|Error:/, 'no stack trace')
+  t.match(err, /running without parts of \/proc: .*arguments were passed as UTF-8 text/, 'one line says what is lost')
+  // control: /proc is really gone in there
+  const c = await bash('unshare --mount --pid --fork bash -c "umount -l /proc && ls /proc/self"')
+  t.not(c.exitCode, 0, 'control: no /proc/self inside')
+})
