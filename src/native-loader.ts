@@ -95,7 +95,7 @@ function reason(e: unknown, file?: string): string {
   let msg = (err && typeof err.message === 'string' ? err.message : String(e)).split('\n')[0]
   // dlopen's message repeats the path: "<file>: failed to map segment from shared object"
   if (file && msg.startsWith(`${file}: `)) msg = msg.slice(file.length + 2)
-  if (msg.includes('failed to map segment')) msg += ' (noexec mount?)'
+  if (msg.includes('failed to map segment') && !msg.includes('(noexec mount?)')) msg += ' (noexec mount?)'
   const code = err && typeof err.code === 'string' && !err.code.startsWith('ERR_') ? err.code : ''
   return code && !msg.includes(code) ? `${code}: ${msg}` : msg
 }
