@@ -14,7 +14,8 @@
  *
  * Everything a handler or the forked child touches is async-signal-safe
  * (signal-safety(7)): kill, waitpid, waitid, open/read/close, write, getpid,
- * clock_gettime, sigaction, sigprocmask, setpgid, tcsetpgrp, fcntl, execve,
+ * clock_gettime, sigaction, sigprocmask, setpgid, getpgrp, tcgetpgrp,
+ * tcsetpgrp, fcntl, execve,
  * _exit, and lock-free atomics. Signals reach any of Node's threads, so a
  * handler may run on several threads at once; the only shared state is
  * atomics and a lock-free ring (Vyukov's bounded MPMC queue) that hands
@@ -53,12 +54,12 @@ extern char **environ;
 
 /* ---- events handed to JS ------------------------------------------------ */
 
-enum { EV_REAPED = 1, EV_SIGNAL = 2 };
+enum { EV_REAPED = 1, EV_SIGNAL = 2, EV_STOPPED = 3 };
 
 typedef struct {
   int32_t type;
-  int32_t pid;     /* EV_REAPED: reaped pid; EV_SIGNAL: target (neg = group) */
-  int32_t status;  /* EV_REAPED: wait status; EV_SIGNAL: signal received */
+  int32_t pid;     /* EV_REAPED: reaped pid; EV_SIGNAL: target (neg = group); EV_STOPPED: the program */
+  int32_t status;  /* EV_REAPED: wait status; EV_SIGNAL: signal received; EV_STOPPED: stop signal */
   int32_t extra;   /* EV_SIGNAL: signal sent (0 = dropped/held); */
   int32_t err;     /* EV_SIGNAL: errno of kill (0 = ok, -1 = held for later) */
   int32_t sender;  /* EV_SIGNAL: si_pid of the sender */
@@ -91,6 +92,9 @@ static uint64_t pending_mask;    /* signals that arrived before the child ran */
 static uint64_t reaped_total, forwarded_total;
 static int spawning;              /* 1 while spawn() has not stored child_pid */
 static int reap_deferred;         /* a SIGCHLD came while spawning */
+/* Job control in a terminal (issue 13), on only when TS says so: the program
+ * stopping stops our job too, and SIGCONT hands the terminal back to it. */
+static int job_control;
 /* How the handlers wake JS: a uv_async_t on Node's loop. uv_async_send is
  * async-signal-safe (libuv docs), so a handler on any thread may call it;
  * libuv coalesces many sends into one callback. No pipe, no node:net. */
@@ -238,6 +242,47 @@ static int reap_all(void) {
   return n;
 }
 
+/* ---- job control (issue 13) --------------------------------------------- */
+
+/* The program owns the terminal, so Ctrl-Z (SIGTSTP), and SIGTTIN/SIGTTOU for
+ * its background reads and writes, go to its process group, not to us: it
+ * stops, and the shell, which waits for us, would never see a stopped job. So
+ * when the program stops, stop our own process group as well (the job the
+ * shell started), as the terminal would have stopped it without an init in
+ * between (dumb-init raises SIGSTOP on itself for the same reason). The stop
+ * report is consumed here (WSTOPPED without WNOWAIT); WEXITED is not asked
+ * for, so nothing is reaped here. Safe in a handler: waitid, kill. */
+static void follow_program_stop(void) {
+  pid_t pid = LOAD(&child_pid);
+  if (!LOAD(&job_control) || pid <= 0 || !LOAD(&child_alive)) return;
+  siginfo_t si;
+  memset(&si, 0, sizeof si);
+  if (waitid(P_PID, (id_t)pid, &si, WSTOPPED | WNOHANG) < 0 || si.si_pid != pid) return;
+  if (si.si_code != CLD_STOPPED) return;
+  event_t ev;
+  memset(&ev, 0, sizeof ev);
+  ev.type = EV_STOPPED;
+  ev.pid = pid;
+  ev.status = si.si_status;
+  ev.at_ns = now_ns();
+  ring_push(&ev);
+  wake_js();
+  /* SIGSTOP: it cannot be caught (our SIGTSTP handler would forward it). The
+   * shell's waitpid(WUNTRACED) sees the job stop and takes the terminal. */
+  kill(0, SIGSTOP);
+}
+
+/* SIGCONT from the shell (fg or bg): if it made our group the foreground one
+ * (fg), hand the terminal on to the program's group, as at spawn; then
+ * continue that whole group, which the terminal stopped as a whole. From the
+ * foreground tcsetpgrp raises no SIGTTOU (tcsetpgrp(3)). */
+static void continue_program(void) {
+  pid_t pid = LOAD(&child_pid);
+  if (!LOAD(&job_control) || pid <= 0 || !LOAD(&child_alive)) return;
+  if (tcgetpgrp(STDIN_FILENO) == getpgrp()) tcsetpgrp(STDIN_FILENO, pid);
+  kill(-pid, SIGCONT);
+}
+
 /* ---- forwarding --------------------------------------------------------- */
 
 /* The event for signal sig received from sender, to be sent as the policy says. */
@@ -295,6 +340,7 @@ static void on_signal(int sig, siginfo_t *si, void *uctx) {
     return;
   }
   if (LOAD(&child_pid) > 0) {
+    if (sig == SIGCONT) continue_program();
     send_to_child(sig, sender);
   } else {
     __atomic_or_fetch(&pending_mask, 1ULL << (sig - 1), __ATOMIC_ACQ_REL);
@@ -320,6 +366,7 @@ static void on_sigchld(int sig, siginfo_t *si, void *uctx) {
     }
   }
   if (reap_all() > 0) wake_js();
+  follow_program_stop();
   errno = saved;
 }
 
@@ -538,7 +585,11 @@ static napi_value js_set_policy(napi_env env, napi_callback_info info) {
 }
 
 /* installHandlers(signals: number[]): forward these; reap on SIGCHLD; ignore
- * SIGTTIN/SIGTTOU (the program owns the terminal, tini does the same). */
+ * SIGTTIN/SIGTTOU (the program owns the terminal, tini does the same). The
+ * kernel sends those only to the group doing the terminal I/O, which is ours
+ * only for our own log writes and tcsetpgrp calls: caught, a tcsetpgrp from
+ * the background would be restarted forever. When they stop the program, its
+ * stop is what job control follows (follow_program_stop). */
 static napi_value js_install(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -577,6 +628,26 @@ static napi_value js_install(napi_env env, napi_callback_info info) {
   sigaction(SIGTTOU, &ign, NULL);
   /* Orphans that died before the handler existed. */
   if (reap_all() > 0) wake_js();
+  return NULL;
+}
+
+/* setJobControl(on): TS decided we run as a job of an interactive shell
+ * (issue 13). SIGCHLD then also reports the program stopping (no
+ * SA_NOCLDSTOP, sigaction(2)), which follow_program_stop() acts on. Off, the
+ * handler is as installHandlers() set it: outside a terminal nothing changes. */
+static napi_value js_set_job_control(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  bool on = false;
+  napi_get_value_bool(env, argv[0], &on);
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sigfillset(&sa.sa_mask);
+  sa.sa_sigaction = on_sigchld;
+  sa.sa_flags = SA_SIGINFO | SA_RESTART | (on ? 0 : SA_NOCLDSTOP);
+  STORE(&job_control, on ? 1 : 0);
+  if (sigaction(SIGCHLD, &sa, NULL) < 0) return throw_errno(env, "sigaction(SIGCHLD)", errno);
   return NULL;
 }
 
@@ -721,7 +792,55 @@ struct spawn_job {
   size_t nkeep;
   int failed_step; /* 0 = exec succeeded */
   int failed_errno;
+  char *listen_pid_digits; /* where the child writes its pid, or NULL */
 };
+
+#define LISTEN_PID_EQ "LISTEN_PID="
+#define LISTEN_PID_LEN (sizeof LISTEN_PID_EQ - 1)
+
+/* Socket activation (sd_listen_fds(3), issue 13): the manager sets LISTEN_PID
+ * to the pid it started, which is the init, and libsystemd in the program
+ * ignores the fds unless LISTEN_PID is its own pid. So when the first
+ * LISTEN_PID (the one getenv finds) names us, the program gets a copy of envp
+ * with that entry in a buffer of ours, whose digits the child fills in with
+ * its own pid (catatonit does the same with setenv after fork; a CLONE_VM
+ * child may not allocate). Anything else: NULL, and envp passes as it is.
+ * *slot gets the digits' address in the copy's buffer; free(copy[k]) and
+ * free(copy) with free_listen_pid_env. */
+static char **listen_pid_env(char **envp, char **slot) {
+  size_t n = 0, at = (size_t)-1;
+  for (; envp[n]; n++) {
+    if (at == (size_t)-1 && strncmp(envp[n], LISTEN_PID_EQ, LISTEN_PID_LEN) == 0) at = n;
+  }
+  if (at == (size_t)-1) return NULL;
+  const char *v = envp[at] + LISTEN_PID_LEN;
+  unsigned long long val = 0;
+  if (!*v) return NULL;
+  for (; *v; v++) {
+    if (*v < '0' || *v > '9' || val > 1000000000ULL) return NULL;
+    val = val * 10 + (unsigned)(*v - '0');
+  }
+  if (val != (unsigned long long)getpid()) return NULL;
+  char **copy = malloc((n + 1) * sizeof(char *));
+  char *buf = malloc(LISTEN_PID_LEN + 24);
+  if (!copy || !buf) {
+    free(copy);
+    free(buf);
+    return NULL;
+  }
+  memcpy(copy, envp, (n + 1) * sizeof(char *));
+  memcpy(buf, LISTEN_PID_EQ, LISTEN_PID_LEN);
+  buf[LISTEN_PID_LEN] = 0;
+  copy[at] = buf;
+  *slot = buf + LISTEN_PID_LEN;
+  return copy;
+}
+
+static void free_listen_pid_env(char **copy, char *slot) {
+  if (!copy) return;
+  free(slot - LISTEN_PID_LEN);
+  free(copy);
+}
 
 /* The child, between clone and exec: async-signal-safe calls only. It shares
  * the parent's memory (CLONE_VM) but has its own signal handlers, mask and
@@ -729,6 +848,9 @@ struct spawn_job {
 static int child_after_clone(void *arg) {
   struct spawn_job *job = arg;
   int step = 0;
+  /* getpid(2) is a system call (glibc caches nothing since 2.25), so it is
+   * this child's pid, the one the program will have after exec. */
+  if (job->listen_pid_digits) fmt_uint(job->listen_pid_digits, (unsigned long)getpid());
   if (job->new_group) {
     step = 1;
     if (setpgid(0, 0) < 0) goto fail;
@@ -771,19 +893,20 @@ fail:;
 }
 
 /* spawn(argv: string[], env: string[] | null, newGroup: bool, takeTty: bool,
- *       keepFds?: number[], exactArgv?: bool)
+ *       keepFds?: number[], exactArgv?: bool, listenPid?: bool)
  *   keepFds lose close-on-exec in the child (any number of them);
  *   env null: the environment exactly as exec gave it to the init;
  *   exactArgv: argv's bytes from /proc/self/cmdline's tail (see exact_argv)
+ *   listenPid: a LISTEN_PID naming us names the program (socket activation)
  *   -> { pid, argvExact, envExact } on success, plus { step, errno, message }
  *      when exec failed. */
 static napi_value js_spawn(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value args[6];
+  size_t argc = 7;
+  napi_value args[7];
   CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
   const char *usage =
       "spawn(argv: string[], env: string[] | null, newGroup: boolean, takeTty: boolean, keepFds?: number[], "
-      "exactArgv?: boolean)";
+      "exactArgv?: boolean, listenPid?: boolean)";
   uint32_t nargv = 0, nkeep = 0;
   if (!arg_array(env, argc, args, 0, usage, "argv", &nargv)) return NULL;
   if (nargv == 0) return type_error(env, usage, "argv must not be empty");
@@ -800,6 +923,10 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
   if (kt != napi_undefined && !arg_array(env, argc, args, 4, usage, "keepFds", &nkeep)) return NULL;
   if (argc >= 6) napi_typeof(env, args[5], &xt);
   if (xt != napi_undefined && !arg_bool(env, argc, args, 5, usage, "exactArgv", &exact)) return NULL;
+  bool listen_pid = false;
+  napi_valuetype lt = napi_undefined;
+  if (argc >= 7) napi_typeof(env, args[6], &lt);
+  if (lt != napi_undefined && !arg_bool(env, argc, args, 6, usage, "listenPid", &listen_pid)) return NULL;
   int *keep = calloc(nkeep + 1, sizeof(int));
   if (!keep) return throw_errno(env, "calloc", ENOMEM);
   for (uint32_t i = 0; i < nkeep; i++) {
@@ -851,8 +978,10 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
     free(keep);
     return throw_errno(env, "mmap", err);
   }
-  struct spawn_job job = {argv, envp, new_group, take_tty, keep, nkeep, 0, 0};
   (void)nenv;
+  char *lp_slot = NULL;
+  char **lp_env = listen_pid ? listen_pid_env(envp, &lp_slot) : NULL;
+  struct spawn_job job = {argv, lp_env ? lp_env : envp, new_group, take_tty, keep, nkeep, 0, 0, lp_slot};
   /* Block everything on this thread: the child starts with all signals
    * blocked, so none runs a handler in the child before its own reset. */
   sigset_t all, old;
@@ -872,11 +1001,15 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
     STORE(&child_pid, pid);
   }
   STORE(&spawning, 0);
-  if (__atomic_exchange_n(&reap_deferred, 0, __ATOMIC_ACQ_REL) && reap_all() > 0) wake_js();
+  if (__atomic_exchange_n(&reap_deferred, 0, __ATOMIC_ACQ_REL)) {
+    if (reap_all() > 0) wake_js();
+    follow_program_stop();
+  }
   if (pid > 0) flush_pending(); /* signals that arrived while starting go out now */
   sigprocmask(SIG_SETMASK, &old, NULL);
   munmap(stack, stack_size);
   free_array(argv);
+  free_listen_pid_env(lp_env, lp_slot);
   if (own_env) free_array(envp);
   free(keep);
   if (pid < 0) return throw_errno(env, "clone", clone_err);
@@ -1002,6 +1135,8 @@ static napi_value js_tty_info(napi_env env, napi_callback_info info) {
   set_num(env, r, "foreground", tcgetpgrp(STDIN_FILENO));
   set_num(env, r, "pgrp", getpgrp());
   set_num(env, r, "pid", getpid());
+  set_num(env, r, "sid", getsid(0));
+  set_num(env, r, "parentSid", getsid(getppid()));
   return r;
 }
 
@@ -1239,6 +1374,7 @@ static napi_value init(napi_env env, napi_value exports) {
       FN("setPolicy", js_set_policy),
       FN("installHandlers", js_install),
       FN("handlerIsOurs", js_handler_is_ours),
+      FN("setJobControl", js_set_job_control),
       FN("spawn", js_spawn),
       FN("drain", js_drain),
       FN("reapNow", js_reap_now),

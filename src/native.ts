@@ -26,6 +26,9 @@ export interface NativeEvent {
 
 export const EVENT_REAPED = 1
 export const EVENT_SIGNAL = 2
+/** job control: the program stopped (pid; status = the stop signal), and the
+ * addon stopped our process group after it */
+export const EVENT_STOPPED = 3
 
 export interface SpawnResult {
   pid: number
@@ -53,8 +56,20 @@ export interface NativeBinding {
   /** env null: the environment exactly as exec(2) gave it to the init
    * (/proc/self/environ; Node's edited environ without /proc); keepFds lose
    * close-on-exec in the child; exactArgv: argv's bytes from the tail of
-   * /proc/self/cmdline (JS strings cannot carry invalid UTF-8) */
-  spawn(argv: string[], env: string[] | null, newGroup: boolean, takeTty: boolean, keepFds?: number[], exactArgv?: boolean): SpawnResult
+   * /proc/self/cmdline (JS strings cannot carry invalid UTF-8); listenPid: a LISTEN_PID
+   * naming the init names the program instead (socket activation) */
+  spawn(
+    argv: string[],
+    env: string[] | null,
+    newGroup: boolean,
+    takeTty: boolean,
+    keepFds?: number[],
+    exactArgv?: boolean,
+    listenPid?: boolean,
+  ): SpawnResult
+  /** on: the program stopping stops our process group, SIGCONT hands the
+   * terminal back to the program and continues its group */
+  setJobControl(on: boolean): void
   drain(): NativeEvent[]
   reapNow(): number
   stats(): { reaped: number; forwarded: number; dropped: number; childPid: number; childStatus: number }
@@ -62,7 +77,7 @@ export interface NativeBinding {
   setSubreaper(): void
   isSubreaper(): boolean
   setParentDeathSignal(signal: number): void
-  ttyInfo(): { isatty: number; foreground: number; pgrp: number; pid: number }
+  ttyInfo(): { isatty: number; foreground: number; pgrp: number; pid: number; sid: number; parentSid: number }
   /** tcsetpgrp(0, pgrp): 0 or errno */
   giveTerminal(pgrp: number): number
   /** _exit(2) at once: process.exit() joins the thread pool, which hangs

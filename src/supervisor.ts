@@ -10,7 +10,8 @@ import type { Config } from './cli'
 import { formatDuration } from './duration'
 import { decodeWaitStatus, exitCodeFor, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, EXIT_USAGE } from './exit-code'
 import type { Logger } from './log'
-import { EVENT_REAPED, type NativeBinding, type NativeEvent } from './native'
+import { EVENT_REAPED, EVENT_STOPPED, type NativeBinding, type NativeEvent } from './native'
+import { jobControlWanted, shouldTakeTerminal } from './job-control'
 import { inheritedFds } from './inherited-fds'
 import { forwardingMap } from './rewrite'
 import { forwardedSignals, signalName, type RtRange } from './signals'
@@ -105,10 +106,11 @@ export class Supervisor {
     }
     const tty = native.ttyInfo()
     this.ownPgrp = tty.pgrp
-    // Hand the terminal over only if it is ours to give: tini takes it even
-    // from the background (its own TODO says that is not OK).
-    const takeTty = tty.isatty === 1 && tty.foreground === tty.pgrp
-    const r = native.spawn(cfg.program, null, true, takeTty, this.inherited, true)
+    const takeTty = shouldTakeTerminal(tty)
+    // Before the spawn, so no stop of the program goes unseen.
+    if (jobControlWanted(tty, takeTty)) native.setJobControl(true)
+    // Socket activation: a LISTEN_PID naming us names the program (catatonit).
+    const r = native.spawn(cfg.program, null, true, takeTty, this.inherited, true, true)
     if (r.errno !== undefined) {
       const notFound = r.step === 3 && (r.errno === 2 || r.errno === 20)
       const what = r.step === 3 ? `exec ${cfg.program[0]} failed` : r.step === 2 ? 'tcsetpgrp failed' : 'setpgid failed'
@@ -153,6 +155,7 @@ export class Supervisor {
   private onEvents(events: NativeEvent[]): void {
     for (const ev of events) {
       if (ev.type === EVENT_REAPED) this.onReaped(ev)
+      else if (ev.type === EVENT_STOPPED) this.onStopped(ev)
       else this.onSignal(ev)
     }
     // The ring may overflow in a storm; the program's status is kept apart.
@@ -169,6 +172,11 @@ export class Supervisor {
     const msg = `Reaped zombie process with pid=${ev.pid}${ev.comm ? ` (${ev.comm})` : ''}`
     if (this.cfg.warnOnReap) this.log.warn('reaped', msg, fields)
     else this.log.debug('reaped', msg, fields)
+  }
+
+  private onStopped(ev: NativeEvent): void {
+    const name = signalName(ev.status, this.rt)
+    this.log.debug('stopped', `Child stopped by '${name}': stopping tini-ts's job too (job control)`, { pid: ev.pid, signal: name })
   }
 
   private livedMs(startTicks: number): number | undefined {
@@ -231,7 +239,10 @@ export class Supervisor {
     } else {
       log.info('exited', `Main child exited normally (with status '${end.code}')`, { pid: this.programPid, code: end.code })
     }
-    if (this.tookTerminal) native.giveTerminal(this.ownPgrp)
+    // Back to our group, but only from the program: after `bg` the shell has
+    // the terminal, and taking it (SIGTTOU is ignored) would leave the shell
+    // unable to read.
+    if (this.tookTerminal && native.ttyInfo().foreground === this.programPid) native.giveTerminal(this.ownPgrp)
     if (this.terminating) await this.terminating // --timeout's own pass
     if (cfg.cleanup || this.timedOut) {
       const r = await this.terminateDescendants()

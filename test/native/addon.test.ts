@@ -3,7 +3,7 @@
 import t from 'tap'
 import { execa } from 'execa'
 import { join } from 'node:path'
-import { ADDON, FIXTURES, killTree } from '../helpers/tini'
+import { ADDON, FIXTURES, killTree, procStat, waitFor } from '../helpers/tini'
 import { forwardedSignals } from '../../src/signals'
 
 const FWD = forwardedSignals()
@@ -56,8 +56,9 @@ interface Run {
   pid: number
 }
 
-async function scenario(t: Tap.Test, body: string, opts: { timeout?: number; onStart?: (pid: number, sub: any) => void } = {}): Promise<Run> {
+async function scenario(t: Tap.Test, body: string, opts: { timeout?: number; detached?: boolean; onStart?: (pid: number, sub: any) => void } = {}): Promise<Run> {
   const sub = execa(process.execPath, ['-e', PRELUDE + body + POSTLUDE], {
+    detached: opts.detached ?? false,
     env: { ADDON, FWD: JSON.stringify(FWD), PRINT_SIGNALS, TEST_MARK: 'native-contract' },
     reject: false,
     timeout: opts.timeout ?? 60_000,
@@ -444,14 +445,90 @@ t.test('ttyInfo / giveTerminal without a terminal; prctl calls', async (t) => {
     n.setParentDeathSignal(15)
     let bad = null
     try { n.setParentDeathSignal(99) } catch (e) { bad = { name: e.name, msg: e.message } }
-    out({ tty, give: n.giveTerminal(tty.pgrp), pgrp: Number(fs.readFileSync('/proc/self/stat', 'latin1').split(') ')[1].split(' ')[2]), pid: process.pid, bad })
+    const stat = (p) => fs.readFileSync('/proc/' + p + '/stat', 'latin1').split(') ')[1].split(' ')
+    out({ tty, give: n.giveTerminal(tty.pgrp), pgrp: Number(stat('self')[2]), sid: Number(stat('self')[3]), parentSid: Number(stat(process.ppid)[3]), pid: process.pid, bad })
     `,
   )
-  t.same(Object.keys(r.tty).sort(), ['foreground', 'isatty', 'pgrp', 'pid'])
+  t.same(Object.keys(r.tty).sort(), ['foreground', 'isatty', 'parentSid', 'pgrp', 'pid', 'sid'])
+  t.equal(r.tty.sid, r.sid, 'sid: getsid(0)')
+  t.equal(r.tty.parentSid, r.parentSid, "parentSid: the parent's session")
   t.equal(r.tty.isatty, 0, 'stdin is a pipe')
   t.equal(r.tty.foreground, -1, 'no foreground group without a terminal')
   t.equal(r.tty.pgrp, r.pgrp)
   t.equal(r.tty.pid, r.pid)
   t.equal(r.give, 25, 'giveTerminal: ENOTTY')
   t.equal(r.bad?.name, 'TypeError', 'a bad parent-death signal is refused before prctl')
+})
+
+t.test('spawn(listenPid): a LISTEN_PID naming the init is the program\'s pid in its environ; anything else passes as is', async (t) => {
+  const { result: r } = await scenario(
+    t,
+    `
+    init()
+    const run = async (env, listenPid) => {
+      const f = '/tmp/tini-ts-native-env-' + process.pid + '-' + Math.random().toString(36).slice(2)
+      const s = n.spawn(['/bin/sh', '-c', '/bin/cat /proc/$$/environ > ' + f], env, false, false, [], false, listenPid)
+      await until('exit', () => pull().some((e) => e.type === 1 && e.pid === s.pid))
+      const got = fs.readFileSync(f, 'latin1').split('\\0').slice(0, -1)
+      fs.unlinkSync(f)
+      return { pid: s.pid, got }
+    }
+    const me = String(process.pid)
+    out({
+      me,
+      named: await run(['A=1', 'LISTEN_PID=' + me, 'LISTEN_FDS=2', 'LISTEN_PID=' + me], true),
+      off: await run(['A=1', 'LISTEN_PID=' + me], false),
+      other: await run(['LISTEN_PID=1', 'B=2'], true),
+      bad: await run(['LISTEN_PID=' + me + 'x'], true),
+      empty: await run(['LISTEN_PID='], true),
+    })
+    `,
+  )
+  t.same(r.named.got, ['A=1', `LISTEN_PID=${r.named.pid}`, 'LISTEN_FDS=2', `LISTEN_PID=${r.me}`], 'the first LISTEN_PID (the one getenv finds) now names the program')
+  t.same(r.off.got, ['A=1', `LISTEN_PID=${r.me}`], 'listenPid false: untouched')
+  t.same(r.other.got, ['LISTEN_PID=1', 'B=2'], 'another pid: untouched')
+  t.same(r.bad.got, [`LISTEN_PID=${r.me}x`], 'not a number: untouched')
+  t.same(r.empty.got, ['LISTEN_PID='], 'empty: untouched')
+})
+
+t.test('setJobControl: the program stopping stops the init\'s group; SIGCONT continues the program', async (t) => {
+  // detached: the scenario leads its own group and session, so the stop of
+  // its group stops nothing else.
+  let scenarioPid = 0
+  const run = scenario(
+    t,
+    `
+    init()
+    n.setJobControl(true)
+    const s = n.spawn(['/bin/sleep', '100'], null, true, false, [])
+    process.kill(s.pid, 'SIGSTOP')
+    await until('continued', () => fs.readFileSync('/proc/' + s.pid + '/stat', 'latin1').split(') ')[1][0] === 'S' && pull().some((e) => e.type === 3))
+    out({ events: events.filter((e) => e.type === 3), pid: s.pid })
+    `,
+    { detached: true, onStart: (pid) => (scenarioPid = pid) },
+  )
+  const init = await waitFor('the init stopped', () => (scenarioPid && procStat(scenarioPid)?.state === 'T' ? scenarioPid : 0))
+  t.pass('the init stopped itself after the program stopped')
+  process.kill(init, 'SIGCONT')
+  const { result: r } = await run
+  t.equal(r.events.length, 1, 'one stop event')
+  t.equal(r.events[0].pid, r.pid)
+  t.equal(r.events[0].status, 19, 'stopped by SIGSTOP')
+})
+
+t.test('control: without setJobControl the program stopping leaves the init running', async (t) => {
+  const { result: r } = await scenario(
+    t,
+    `
+    init()
+    const s = n.spawn(['/bin/sleep', '100'], null, true, false, [])
+    process.kill(s.pid, 'SIGSTOP')
+    await until('program stopped', () => fs.readFileSync('/proc/' + s.pid + '/stat', 'latin1').split(') ')[1][0] === 'T')
+    await sleep(300)
+    out({ self: fs.readFileSync('/proc/self/stat', 'latin1').split(') ')[1][0], stops: pull().filter((e) => e.type === 3).length })
+    `,
+    { detached: true },
+  )
+  t.equal(r.self, 'R', 'the init runs on (it is reading its own stat)')
+  t.equal(r.stops, 0, 'no stop event')
 })

@@ -1,0 +1,42 @@
+// Terminal policy: whether the program gets the terminal, and whether tini-ts
+// acts as a job of an interactive shell (Ctrl-Z, fg, bg; issue 13). Pure
+// decisions over the facts the addon reports (ttyInfo); the addon does the
+// syscalls.
+
+/** What the addon's ttyInfo() reports about stdin's terminal and our place. */
+export interface TtyFacts {
+  /** isatty(0) */
+  isatty: number
+  /** tcgetpgrp(0): the terminal's foreground process group (-1: none) */
+  foreground: number
+  /** getpgrp() */
+  pgrp: number
+  pid: number
+  /** getsid(0) */
+  sid: number
+  /** getsid(getppid()) */
+  parentSid: number
+}
+
+/** Hand the terminal to the program's group only if it is ours to give: tini
+ * takes it even from the background (its own TODO says that is not OK). */
+export function shouldTakeTerminal(t: TtyFacts): boolean {
+  return t.isatty === 1 && t.foreground === t.pgrp
+}
+
+/**
+ * Job control, as dumb-init has it: when the program stops (Ctrl-Z reaches
+ * its group, which owns the terminal, not ours), tini-ts stops its own group
+ * so the shell sees a stopped job and gets its prompt back; the shell's
+ * SIGCONT (fg, bg) continues the program and, in the foreground, hands it
+ * the terminal again.
+ *
+ * Only when someone can continue us: we handed the program the terminal, we
+ * are not PID 1 (an init never stops), not a session leader, and our parent
+ * is in our session (a shell that waits for us with WUNTRACED). A session
+ * leader's group is orphaned (setpgid(2), NOTES): a stop there
+ * would be for ever, which is why the kernel drops Ctrl-Z for such groups.
+ */
+export function jobControlWanted(t: TtyFacts, tookTerminal: boolean): boolean {
+  return tookTerminal && t.pid !== 1 && t.sid !== t.pid && t.sid > 0 && t.parentSid === t.sid
+}

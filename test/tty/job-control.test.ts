@@ -1,0 +1,199 @@
+// Job control in a real terminal (issue 13): an interactive bash (node-pty)
+// runs tini-ts as a job. Ctrl-Z stops the program (its group owns the
+// terminal) and tini-ts follows, so bash gets its prompt back; fg hands the
+// terminal to the program again; bg runs it in the background. Controls:
+// Debian's tini leaves the terminal hung, and so would tini-ts as PID 1
+// (which must never stop); outside a terminal tini-ts never stops.
+import t from 'tap'
+import * as pty from 'node-pty'
+import { execa } from 'execa'
+import { children, descendants, haveBinary, killTree, procStat, shq, sleep, tiniArgv, tiniShell, waitFor } from '../helpers/tini'
+
+const PROMPT = 'PROMPT-'
+
+interface Shell {
+  term: pty.IPty
+  out: () => string
+  /** output since the last mark() */
+  since: () => string
+  mark: () => void
+  line: (s: string) => void
+  /** waits for a fresh prompt after the last mark() */
+  prompt: (timeoutMs?: number) => Promise<string>
+}
+
+function shell(t: any): Shell {
+  const term = pty.spawn('/bin/bash', ['--norc', '--noprofile', '-i'], {
+    name: 'xterm',
+    cols: 200,
+    rows: 50,
+    cwd: process.cwd(),
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', TERM: 'xterm', HOME: '/root', PS1: `${PROMPT}$ `, TINI_SUBREAPER: '1' } as any,
+  })
+  let buf = ''
+  let from = 0
+  term.onData((d) => (buf += d))
+  t.teardown(() => killTree(term.pid))
+  const s: Shell = {
+    term,
+    out: () => buf,
+    since: () => buf.slice(from),
+    mark: () => (from = buf.length),
+    line: (l) => term.write(l + '\r'),
+    prompt: (ms = 10_000) => waitFor('prompt', () => (s.since().includes(`${PROMPT}$ `) ? s.since() : ''), ms),
+  }
+  return s
+}
+
+/** Starts cmd in the shell; returns tini-ts's (or the init's) pid and the program's. */
+async function start(s: Shell, cmd: string, init = 'tini-ts', program = 'sh'): Promise<{ init: number; prog: number }> {
+  await s.prompt()
+  s.mark()
+  s.line(cmd)
+  await waitFor('READY', () => s.since().includes('READY'))
+  const i = await waitFor(init, () => descendants(s.term.pid).find((c) => c.comm === init))
+  const p = await waitFor(program, () => children(i.pid).find((c) => c.comm === program))
+  return { init: i.pid, prog: p.pid }
+}
+
+const state = (pid: number) => procStat(pid)?.state
+
+for (const logArgs of [[], ['-vvv'], ['--log-format', 'json', '-vv']]) {
+  t.test(`Ctrl-Z gives the prompt back, fg hands the terminal back, Ctrl-C exits 130 (${logArgs.join(' ') || 'plain'})`, async (t) => {
+    const s = shell(t)
+    const { init, prog } = await start(s, tiniShell([...logArgs, '--', 'sh', '-c', 'echo READY; read x; echo "got:$x"; sleep 100']))
+    s.mark()
+    s.term.write('\x1a') // Ctrl-Z
+    const after = await s.prompt()
+    t.match(after, /Stopped/, 'bash reports a stopped job')
+    await waitFor('both stopped', () => state(init) === 'T' && state(prog) === 'T')
+    t.equal(state(init), 'T', 'tini-ts is stopped')
+    t.equal(state(prog), 'T', 'the program is stopped')
+    s.mark()
+    s.line('jobs')
+    t.match(await s.prompt(), /\[1\]\+\s+Stopped/, '`jobs` lists it as stopped')
+
+    s.mark()
+    s.line('fg')
+    await waitFor('running again', () => state(init) === 'S' && state(prog) === 'S')
+    await sleep(200)
+    s.line('hello') // read by the program: the terminal is its own again
+    await waitFor('got:hello', () => /got:hello/.test(s.since()))
+    t.equal(procStat(prog)?.pgrp, prog, 'the program still leads its own group')
+    s.term.write('\x03') // Ctrl-C
+    await s.prompt()
+    s.mark()
+    s.line('echo "status=$?"')
+    t.match(await s.prompt(), /status=130/, 'exit 130: SIGINT reached the program')
+    if (logArgs.includes('-vvv')) t.match(s.out(), /Child stopped by 'SIGTSTP'/, 'the stop is logged at debug')
+    if (logArgs.includes('json')) t.match(s.out(), /"event":"spawned"/, 'json log lines on the terminal')
+  })
+}
+
+t.test('bg runs it in the background; a read there stops the job (SIGTTIN), fg resumes the read', async (t) => {
+  const s = shell(t)
+  const { init, prog } = await start(s, tiniShell(['--', 'sh', '-c', 'echo READY; sleep 1; echo BGTICK; read x; echo "got:$x"; exit 7']))
+  s.mark()
+  s.term.write('\x1a')
+  await s.prompt()
+  await waitFor('stopped', () => state(init) === 'T' && state(prog) === 'T')
+  s.mark()
+  s.line('bg')
+  await s.prompt()
+  await waitFor('running in the background', () => state(init) === 'S' && state(prog) !== 'T')
+  s.mark()
+  s.line('jobs')
+  t.match(await s.prompt(), /\[1\]\+\s+Running/, '`jobs` lists it as running')
+  // the shell keeps the terminal while the job runs in the background
+  s.mark()
+  s.line('echo "shell:$((6*7))"')
+  t.match(await s.prompt(), /shell:42/, 'the shell reads and runs commands meanwhile')
+  // the program reaches its `read` in the background: SIGTTIN stops it, and the job
+  await waitFor('BGTICK', () => s.out().includes('BGTICK'))
+  await waitFor('stopped by the background read', () => state(init) === 'T' && state(prog) === 'T')
+  s.mark()
+  s.line('jobs')
+  t.match(await s.prompt(), /\[1\]\+\s+Stopped/, 'the shell sees the job stopped')
+  s.mark()
+  s.line('fg')
+  await waitFor('running again', () => state(prog) === 'S')
+  await sleep(200)
+  s.line('world')
+  await s.prompt()
+  t.match(s.since(), /got:world/, 'the read resumed in the foreground')
+  s.mark()
+  s.line('echo "status=$?"')
+  t.match(await s.prompt(), /status=7/, "the program's exit status")
+})
+
+t.test('bg to the end: the shell keeps its terminal after the program exits', async (t) => {
+  const s = shell(t)
+  const { init, prog } = await start(s, tiniShell(['--', 'sh', '-c', 'echo READY; sleep 1; echo BGDONE']))
+  s.mark()
+  s.term.write('\x1a')
+  await s.prompt()
+  await waitFor('stopped', () => state(init) === 'T' && state(prog) === 'T')
+  s.line('bg')
+  await waitFor('BGDONE', () => s.out().includes('BGDONE'))
+  await waitFor('tini-ts gone', () => procStat(init) === undefined || procStat(init)?.state === 'Z')
+  s.mark()
+  s.line('echo "alive:$((1+1))"')
+  t.match(await s.prompt(), /alive:2/, 'the shell still reads its terminal (tini-ts did not take it back)')
+})
+
+t.test('in a script (no job control of its own), Ctrl-Z stops the whole job', async (t) => {
+  // sh runs tini-ts in its own process group: tini-ts stops that group, so
+  // the interactive shell sees its job (sh) stop.
+  const s = shell(t)
+  const { init, prog } = await start(s, `sh -c ${shq(`${tiniShell(['--', 'sh', '-c', 'echo READY; sleep 100'])}; echo AFTER`)}`)
+  s.mark()
+  s.term.write('\x1a')
+  t.match(await s.prompt(), /Stopped/)
+  t.equal(state(init), 'T')
+  t.equal(state(prog), 'T')
+  s.line('fg')
+  await waitFor('running again', () => state(init) === 'S' && state(prog) === 'S')
+  s.term.write('\x03')
+  s.mark()
+  await s.prompt()
+})
+
+t.test('control: Debian tini leaves the terminal hung on Ctrl-Z', { skip: !haveBinary('tini') && 'tini not installed' }, async (t) => {
+  const s = shell(t)
+  const { init, prog } = await start(s, `/usr/bin/tini -- sh -c 'echo READY; sleep 100'`, 'tini')
+  s.mark()
+  s.term.write('\x1a')
+  await waitFor('program stopped', () => state(prog) === 'T')
+  await sleep(1500)
+  t.notMatch(s.since(), new RegExp(PROMPT), 'no prompt: the shell still waits for a job that never stops')
+  t.equal(state(init), 'S', 'tini runs on, waiting')
+})
+
+t.test('control: as PID 1 tini-ts never stops itself, even in a terminal', async (t) => {
+  const s = shell(t)
+  const { init, prog } = await start(s, `unshare --pid --fork --mount-proc ${tiniShell(['--', 'sh', '-c', 'echo READY; sleep 100'])}`)
+  s.mark()
+  s.term.write('\x1a')
+  await waitFor('program stopped', () => state(prog) === 'T')
+  await sleep(1500)
+  t.equal(state(init), 'S', 'PID 1 runs on')
+  t.notMatch(s.since(), new RegExp(PROMPT), 'so the prompt does not come back (as with tini)')
+})
+
+t.test('outside a terminal nothing changes: the program stopping never stops tini-ts', async (t) => {
+  const [file, ...args] = tiniArgv(['--', 'sleep', '100'])
+  const p = execa(file, args, { stdin: 'ignore', reject: false, env: { TINI_SUBREAPER: '1' } })
+  t.teardown(() => killTree(p.pid))
+  const init = await waitFor('tini-ts', () => (p.pid && procStat(p.pid)?.comm === 'tini-ts' ? p.pid : 0))
+  const prog = await waitFor('program', () => children(init).find((c) => c.comm === 'sleep'))
+  process.kill(init, 'SIGTSTP') // forwarded: the program stops
+  await waitFor('program stopped', () => state(prog.pid) === 'T')
+  process.kill(prog.pid, 'SIGSTOP')
+  await sleep(500)
+  t.equal(state(init), 'S', 'tini-ts runs on')
+  process.kill(init, 'SIGCONT')
+  await waitFor('program continued', () => state(prog.pid) === 'S')
+  process.kill(init, 'SIGTERM')
+  const r = await p
+  t.equal(r.exitCode, 143)
+})
