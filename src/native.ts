@@ -53,6 +53,15 @@ export interface NativeBinding {
   setPolicy(map: Int32Array, toGroup: boolean, details: boolean): void
   installHandlers(signals: number[]): void
   handlerIsOurs(signal: number): boolean
+  /** every disposition back to what it was before installHandlers; held
+   * signals are raised (modes that run no program) */
+  releaseSignals(): void
+  /** start the log writer thread on fd: 0, or the errno (EAGAIN: no pid free) */
+  logStart(fd: number): number
+  /** queue text for the writer thread; false if it does not fit (dropped) */
+  logWrite(text: string): boolean
+  /** wait up to ms for the queue to drain; true if it did (or stderr broke) */
+  logFlush(ms: number): boolean
   /** env null: the environment exactly as exec(2) gave it to the init
    * (/proc/self/environ; Node's edited environ without /proc); keepFds lose
    * close-on-exec in the child; exactArgv: argv's bytes from the tail of

@@ -110,7 +110,19 @@ export class Supervisor {
     // Before the spawn, so no stop of the program goes unseen.
     if (jobControlWanted(tty, takeTty)) native.setJobControl(true)
     // Socket activation: a LISTEN_PID naming us names the program (catatonit).
-    const r = native.spawn(cfg.program, null, true, takeTty, this.inherited, true, true)
+    let r
+    try {
+      r = native.spawn(cfg.program, null, true, takeTty, this.inherited, true, true)
+    } catch (e) {
+      // clone(2) itself failed (EAGAIN: the pids cgroup is full or
+      // RLIMIT_NPROC is reached): one line, and tini's exit code for a
+      // failed fork (1).
+      const err = (e as { errno?: number }).errno
+      const hint = err === 11 ? ' (no process can be created: pids cgroup full, or RLIMIT_NPROC?)' : ''
+      log.fatal('spawn-failed', `cannot start ${cfg.program[0]}: ${(e as Error).message}${hint}`, { program: cfg.program[0], errno: err })
+      this.finish(EXIT_USAGE)
+      return
+    }
     if (r.errno !== undefined) {
       const notFound = r.step === 3 && (r.errno === 2 || r.errno === 20)
       const what = r.step === 3 ? `exec ${cfg.program[0]} failed` : r.step === 2 ? 'tcsetpgrp failed' : 'setpgid failed'
