@@ -41,6 +41,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/types.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1426,6 +1427,14 @@ static int *list_fds(size_t *count, int *from_proc) {
   return fds;
 }
 
+/* fstat(2) as the raw system call: glibc 2.33 made fstat a versioned symbol
+ * (fstat64@GLIBC_2.33), which would lift the addon's floor above 2.28 (Node
+ * 24's own). The kernel's struct stat is glibc's on x86-64 and on aarch64
+ * (asm-generic). A bare system call is async-signal-safe (signal-safety(7)). */
+static int fd_stat(int fd, struct stat *st) {
+  return (int)syscall(SYS_fstat, fd, st);
+}
+
 /* libuv's process-wide signal lock: a blocking pipe, both ends ours, made at
  * the first uv_loop_init. Nothing in libuv's API names it, and a make
  * jobserver (issue 10, item 5) looks just the same. But libuv registers
@@ -1450,7 +1459,7 @@ static int find_fork_recreated(const int *fds, const struct stat *st, const int 
     for (size_t i = 0; i < n; i++) {
       if (!ok[i] || !S_ISFIFO(st[i].st_mode)) continue;
       struct stat now;
-      if (fstat(fds[i], &now) < 0 || now.st_ino != st[i].st_ino || now.st_dev != st[i].st_dev) shared[i] = 1;
+      if (fd_stat(fds[i], &now) < 0 || now.st_ino != st[i].st_ino || now.st_dev != st[i].st_dev) shared[i] = 1;
     }
     shared[n] = 1; /* done */
     _exit(0);
@@ -1497,7 +1506,7 @@ static napi_value js_fd_facts(napi_env env, napi_callback_info info) {
     free(fds); free(st); free(ok); free(recreated);
     return throw_errno(env, "fdFacts", ENOMEM);
   }
-  for (size_t i = 0; i < n; i++) ok[i] = fstat(fds[i], &st[i]) == 0;
+  for (size_t i = 0; i < n; i++) ok[i] = fd_stat(fds[i], &st[i]) == 0;
   /* Loops whose structs we can read: the default loop (if Node made one:
    * uv_default_loop() would make it otherwise) and this environment's. */
   int named[16];
