@@ -1472,6 +1472,12 @@ static int find_fork_recreated(const int *fds, const struct stat *st, const int 
   return err;
 }
 
+/* Close-on-exec and blocking: how libuv's signal lock pipe ends look. */
+static int blocking_cloexec(int fd) {
+  int fdfl = fcntl(fd, F_GETFD), fl = fcntl(fd, F_GETFL);
+  return fdfl >= 0 && (fdfl & FD_CLOEXEC) && fl >= 0 && !(fl & O_NONBLOCK);
+}
+
 /* The descriptors of one libuv loop that its struct names (uv/unix.h). */
 static void loop_fds(uv_loop_t *loop, int *out, int *k) {
   if (!loop) return;
@@ -1491,7 +1497,7 @@ static void loop_fds(uv_loop_t *loop, int *out, int *k) {
  * 'socket', 'file', 'dir', 'chr', 'blk', 'other'; id: "dev:ino" (the same
  * open file or pipe under two numbers has one id); own: why the runtime
  * owns it ('uv-loop' named by a libuv loop struct, 'uv-signal-lock' found by
- * the fork test) or ''; name: the /proc link target ('' without /proc);
+ * the fork test, or as the only candidate: see js_fd_facts) or ''; name: the /proc link target ('' without /proc);
  * tfds: for an epoll, the descriptors registered in it (fdinfo, proc(5)). */
 static napi_value js_fd_facts(napi_env env, napi_callback_info info) {
   (void)info;
@@ -1514,7 +1520,26 @@ static napi_value js_fd_facts(napi_env env, napi_callback_info info) {
   uv_loop_t *mine = NULL;
   napi_get_uv_event_loop(env, &mine);
   loop_fds(mine, named, &nn);
-  int fork_err = find_fork_recreated(fds, st, ok, n, recreated);
+  /* The fork is needed only to tell libuv's lock pipe from an inherited one
+   * that looks the same: below the first closed number, a close-on-exec pipe
+   * held at both ends, both blocking. libuv's lock pipe is always one such;
+   * when it is the only one (no inherited pipe of that shape: the common
+   * case), it is the lock, and the fork (~1.7 ms and a process at every
+   * start) is skipped. */
+  int fork_err = 0;
+  size_t cand = 0, cand_i = 0, cand_j = 0;
+  int hole = 0;
+  for (size_t i = 0; i < n && fds[i] == hole; i++) hole++;
+  for (size_t i = 0; i < n; i++) {
+    if (!ok[i] || !S_ISFIFO(st[i].st_mode) || fds[i] >= hole || !blocking_cloexec(fds[i])) continue;
+    size_t same = 0, other = i;
+    for (size_t j = 0; j < n; j++)
+      if (j != i && ok[j] && st[j].st_ino == st[i].st_ino && st[j].st_dev == st[i].st_dev) { same++; other = j; }
+    if (same != 1 || other < i || fds[other] >= hole || !blocking_cloexec(fds[other])) continue;
+    cand++; cand_i = i; cand_j = other;
+  }
+  if (cand > 1) fork_err = find_fork_recreated(fds, st, ok, n, recreated);
+  else if (cand == 1) recreated[cand_i] = recreated[cand_j] = 1;
   /* The fork's child was reaped by waitpid above; a SIGCHLD handler of ours
    * is not installed yet (setUp calls this first). */
   napi_value out, rows;

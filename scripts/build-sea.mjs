@@ -47,6 +47,7 @@ import { createRequire } from 'node:module'
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { HOST_ARCH, ARCHES, ensureRuntime, runnerFor } from './runtime.mjs'
+import { neutralizeRuntimeEnv } from './runtime-env.mjs'
 
 const require = createRequire(import.meta.url)
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -250,6 +251,12 @@ export async function buildSea(opts) {
     const tmpExe = path.join(work, path.basename(opts.out))
     fs.copyFileSync(node.bin, tmpExe)
     fs.chmodSync(tmpExe, 0o755)
+    // the runtime's own variables (NODE_COMPILE_CACHE, UV_THREADPOOL_SIZE,
+    // OPENSSL_CONF, ...) made inert for the init; fails on an unexpected runtime
+    const exeBuf = fs.readFileSync(tmpExe)
+    const renamed = neutralizeRuntimeEnv(exeBuf, arch)
+    fs.writeFileSync(tmpExe, exeBuf)
+    log(`runtime: ${Object.keys(renamed).length} environment variable names made inert (scripts/runtime-env.mjs)`)
     if (opts.strip) {
       const strip = arch === HOST_ARCH ? 'strip' : `${arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu-strip`
       const s = spawnSync(strip, ['--strip-all', tmpExe], { encoding: 'utf8' })

@@ -2,6 +2,7 @@
 import * as fs from 'node:fs'
 import { parseCli } from './cli'
 import { claimEntry, type Early, takeSignals } from './early-signals'
+import { neutralizeIpcChannel } from './ipc-channel'
 import { fatalLine, Logger, StderrWriter } from './log'
 import { Supervisor } from './supervisor'
 
@@ -27,6 +28,7 @@ function plainStdio(): void {
 }
 
 export async function main(argv: string[] = process.argv.slice(2), early: Early = takeSignals()): Promise<number> {
+  neutralizeIpcChannel() // before the event loop first polls: see src/ipc-channel.ts
   const parsed = parseCli(argv, process.env)
   // No program to run: the signals go back to their defaults (and libuv
   // reaps its own children again); those held since start-up act now.
