@@ -21,8 +21,10 @@
 //     - the fds a libuv loop struct names (this loop's epoll, signal pipe,
 //       eventfd), and what is registered in any epoll below the first hole,
 //       with the other end of such a pipe;
-//     - libuv's signal lock pipe, found exactly by a fork (the child's
-//       pthread_atfork handler re-creates it: see find_fork_recreated);
+//     - libuv's signal lock pipe: the only blocking pipe held at both ends
+//       here, or, when an inherited one looks the same, found exactly by a
+//       fork (the child's pthread_atfork handler re-creates it: see
+//       find_fork_recreated and js_fd_facts);
 //     - anonymous inodes (epoll, eventfd, io_uring: the loops whose structs
 //       no API reaches; a program cannot use an inherited one of these
 //       without knowing it, and none of tini's users hand one over);
