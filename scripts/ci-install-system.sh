@@ -21,6 +21,8 @@ PKGS=(
   libc6-dev-arm64-cross  # (only recommended by the compiler: headers, crt files)
   libstdc++6-arm64-cross
   qemu-user-static
+  strace        # counts the init's start-up processes (test/cli/inherit-exact.test.ts)
+  hyperfine     # start-up timing (bench)
 )
 
 missing=()

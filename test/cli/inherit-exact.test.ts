@@ -87,3 +87,19 @@ t.test('no /proc: runs, reaps, passes descriptors; says what is lost at -v', asy
   const c = await bash('unshare --mount --pid --fork bash -c "umount -l /proc && ls /proc/self"')
   t.not(c.exitCode, 0, 'control: no /proc/self inside')
 })
+
+t.test('no start-up fork unless an inherited pipe looks like libuv\'s lock pipe', async (t) => {
+  if ((await bash('command -v strace')).exitCode !== 0) return t.skip('needs strace')
+  const st = join(TMP, 'clone.st')
+  // processes the init makes (not threads, not the program's vfork-style spawn)
+  const forks = async (setup: string) => {
+    rmSync(st, { force: true })
+    const r = await bash(`${setup} exec strace -f -qq -e trace=clone,clone3,fork,vfork -o ${st} ${TS} true`)
+    t.equal(r.exitCode, 0, Buffer.from(r.stderr as any).toString())
+    const { readFileSync } = await import('node:fs')
+    return readFileSync(st, 'utf8').split('\n').filter((l) => /(clone3?|v?fork)\(/.test(l) && !/CLONE_THREAD|CLONE_VFORK/.test(l)).length
+  }
+  t.equal(await forks(''), 0, 'nothing inherited: the only candidate is the lock pipe, no fork')
+  const fifo = `p=${TMP}/jobs; rm -f $p; mkfifo $p; exec 3<>$p 4<>$p; rm $p;`
+  t.equal(await forks(fifo), 1, 'a jobserver-like pipe on 3 and 4: one fork tells them apart')
+})
