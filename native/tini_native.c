@@ -1435,6 +1435,15 @@ static int fd_stat(int fd, struct stat *st) {
   return (int)syscall(SYS_fstat, fd, st);
 }
 
+/* After a child of our own (not the program, not an orphan) is reaped: let
+ * the SIGCHLD handlers reap again, catch up on what they deferred, restore
+ * the signal mask. */
+static void end_internal_child(const sigset_t *old) {
+  STORE(&spawning, 0);
+  if (__atomic_exchange_n(&reap_deferred, 0, __ATOMIC_ACQ_REL) && reap_all() > 0) wake_js();
+  sigprocmask(SIG_SETMASK, old, NULL);
+}
+
 /* libuv's process-wide signal lock: a blocking pipe, both ends ours, made at
  * the first uv_loop_init. Nothing in libuv's API names it, and a make
  * jobserver (issue 10, item 5) looks just the same. But libuv registers
@@ -1449,9 +1458,18 @@ static int find_fork_recreated(const int *fds, const struct stat *st, const int 
   unsigned char *shared = mmap(NULL, n + 1, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (shared == MAP_FAILED) return errno;
   memset(shared, 0, n + 1);
+  /* Our handlers may be installed already (they go in first thing): block
+   * every signal here, so the child runs none of them, and hold reaping
+   * (as spawn does) so no SIGCHLD handler on another thread reaps this child
+   * and reports it as an orphan. */
+  sigset_t all, old;
+  sigfillset(&all);
+  sigprocmask(SIG_SETMASK, &all, &old);
+  STORE(&spawning, 1);
   pid_t pid = fork();
   if (pid < 0) {
     int err = errno;
+    end_internal_child(&old);
     munmap(shared, n + 1);
     return err;
   }
@@ -1466,6 +1484,7 @@ static int find_fork_recreated(const int *fds, const struct stat *st, const int 
   }
   int status;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+  end_internal_child(&old);
   int err = shared[n] ? 0 : ECHILD;
   if (!err) memcpy(found, shared, n);
   munmap(shared, n + 1);
