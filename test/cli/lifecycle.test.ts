@@ -85,16 +85,22 @@ async function signalReporter(t: Test, tiniArgs: string[]) {
   const [file, ...rest] = tiniArgv([...tiniArgs, '--', 'sh', '-c', script])
   const p = execa(file, rest, { reject: false, timeout: 30_000 })
   t.teardown(() => p.kill('SIGKILL'))
+  let out = ''
+  p.stdout?.on('data', (d: Buffer) => (out += d.toString()))
   await waitFor('program ready', () => existsSync(ready))
-  return { p } // not p itself: an async function would await the promise
+  /** Handshake: resolves once the program has reported `line`. */
+  const reported = (line: string) => waitFor(`program reported '${line}'`, () => out.split('\n').includes(line))
+  return { p, reported } // not p itself: an async function would await the promise
 }
 
 t.test('--rewrite FROM:TO forwards the rewritten signal', async (t) => {
-  const { p } = await signalReporter(t, ['-s', '--rewrite', 'TERM:USR1', '--rewrite', '1:SIGUSR2'])
+  const { p, reported } = await signalReporter(t, ['-s', '--rewrite', 'TERM:USR1', '--rewrite', '1:SIGUSR2'])
+  // One signal at a time: sh runs pending traps in signal-number order, so
+  // INT sent while USR2 is still pending would exit first.
   process.kill(p.pid as number, 'SIGTERM')
-  await sleep(200)
+  await reported('got USR1')
   process.kill(p.pid as number, 'SIGHUP')
-  await sleep(200)
+  await reported('got USR2')
   process.kill(p.pid as number, 'SIGINT')
   const r = await p
   t.equal(r.exitCode, 0)
