@@ -29,7 +29,7 @@ const KILL_WAIT_MS = 2000
 
 export const realDeps = (kill: TerminateDeps['kill']): TerminateDeps => ({
   kill,
-  scan: () => scanProcesses(),
+  scan: () => scanProcesses(true),
   sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
 })
 
