@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { containerPid, ensureImage, podman, podmanMissing } from '../helpers/podman'
+import { readmeYamlRecipes } from '../helpers/recipes'
 import { DIST_ADDON, DIST_BIN, REDIS_ARGS, SOCK, distMissing, psInContainer, sleep, zombies } from '../helpers/runc'
 
 const RUNS = 10
@@ -143,8 +144,12 @@ if (missing) {
       t.ok(zombies(c.pid).length >= RUNS - 1, `${zombies(c.pid).length} zombies after ${RUNS} probes`)
     })
 
-    // The README's recipe: --timeout 400ms + --grace 200ms below timeoutSeconds: 1, with room left for the runtime's exec and tini-ts's start-up.
-    const recipe = [TINI, '-s', '--timeout', '400ms', '--grace', '200ms', '--']
+    // The README's readiness recipe, as printed there (test/helpers/recipes.ts
+    // reads it): --timeout + --grace + 0.4 s <= timeoutSeconds: 1.
+    const readiness = readmeYamlRecipes().find((r) => r.name === 'readinessProbe')
+    if (!readiness || readiness.deadlineMs !== 1000) throw new Error('README has no readinessProbe recipe for timeoutSeconds: 1')
+    const recipe = [TINI, ...readiness.options, '--']
+    t.comment(`README recipe: ${recipe.join(' ')}`)
 
     t.test("kube play livenessProbe.exec with the README's recipe: no zombie, nothing left", async (t) => {
       const c = await playPod(t, image, [...recipe, '/probe/leaky.sh'], probeDir(t))
