@@ -31,7 +31,8 @@ if (missing) {
     { name: 'backgrounded survivor', script: `sleep 0.3 & ${R}`, code: 0, pong: true },
     { name: 'setsid daemon', script: `setsid -f sleep 0.3; ${R}`, code: 0, pong: true },
     { name: 'double fork', script: `(sleep 0.2 &); ${R}`, code: 0, pong: true },
-    { name: 'dead child never waited for', script: `sleep 0.05 & ${R}; exec sleep 0.3`, code: 0, pong: true },
+    // the answer first: a shell waiting for a foreground command reaps finished jobs too
+    { name: 'dead child never waited for', script: `${R}; sleep 0.05 & exec sleep 0.3`, code: 0, pong: true },
     { name: 'failing probe', script: 'sleep 0.3 & exit 1', code: 1, pong: false },
     { name: 'hung probe', script: 'sleep 0.6 & sleep 30', code: 124, pong: false, tini: ['--timeout', '300ms'], control: ['timeout', '--foreground', '-s', 'KILL', '0.3'] },
   ]
@@ -49,6 +50,22 @@ if (missing) {
       t.ok(zombies(c).length > before, `${s.name}: left a zombie (${zombies(c).length - before})`)
     }
     t.ok(zombies(c).every((z) => z.ppid === 1), 'all of them children of PID 1 (redis-server)')
+    // Issue 9 item 5: --zombies tells these apart as probe leftovers
+    const z = await exec(c, ['/usr/local/bin/tini-ts', '--zombies'])
+    t.equal(z.exitCode, 1, '--zombies: exit 1')
+    t.match(z.stdout, /(All were|\d+ of them were) left by commands exec'd into the container .* wrap each probe: tini-ts -s --timeout 400ms --grace 200ms/, '--zombies names the probe wrapper')
+  })
+
+  t.test("control for --zombies: PID 1's own unreaped children get no probe advice", async (t) => {
+    const own = 'import os, time\nfor i in range(3):\n    os.fork() or os._exit(0)\ntime.sleep(300)\n'
+    const c = await start({ name: 'own-zombies', args: ['python3', '-c', own], tini: true })
+    t.teardown(() => destroy(c))
+    let z = { exitCode: 0 as number | undefined, stdout: '', stderr: '' }
+    for (let i = 0; i < 50 && zombies(c).length < 3; i++) await sleep(100)
+    z = await exec(c, ['/usr/local/bin/tini-ts', '--zombies'])
+    t.equal(z.exitCode, 1, '--zombies: exit 1')
+    t.match(z.stdout, /3 zombies in this PID namespace/, 'the three zombies are found')
+    t.notMatch(z.stdout, /wrap each probe/, 'no probe advice')
   })
 
   t.test('tini-ts -s as written: every shape, every logging mode, nothing left', async (t) => {

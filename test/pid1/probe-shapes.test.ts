@@ -48,7 +48,8 @@ const SHAPES: Shape[] = [
   { name: 'setsid daemon', script: 'setsid -f sleep 0.3; echo PONG', code: 0, stdout: 'PONG', lifeMs: 300 },
   { name: 'double fork', script: '(sleep 0.2 &); echo PONG', code: 0, stdout: 'PONG', lifeMs: 200 },
   // `exec` makes sleep 0.3 the parent of the dead sleep 0.05; sleep never waits
-  { name: 'dead child its parent never waited for', script: 'sleep 0.05 & echo PONG; exec sleep 0.3', code: 0, stdout: 'PONG', lifeMs: 0 },
+  // (and the shell never waits after starting it: waiting, it would reap it)
+  { name: 'dead child its parent never waited for', script: 'echo PONG; sleep 0.05 & exec sleep 0.3', code: 0, stdout: 'PONG', lifeMs: 0 },
   { name: 'failing probe', script: 'sleep 0.3 & exit 1', code: 1, lifeMs: 300 },
   // The control is what the runtime does at timeoutSeconds: kill the probe's top process only.
   { name: 'hung probe', script: 'sleep 0.6 & sleep 30', code: 124, tini: ['--timeout', '300ms'], control: ['timeout', '--foreground', '-s', 'KILL', '0.3'], lifeMs: 600 },
