@@ -79,3 +79,11 @@ export function demoRecipe(): Recipe & { line: string } {
   if (!m) throw new Error('no Fix: line with a probe recipe in src/demo.ts')
   return { where: '--demo Fix: line', line: m[0], options: m[1].split(/\s+/).slice(1), deadlineMs: Number(m[2]) * 1000 }
 }
+
+/** --zombies' advice for probe leftovers (src/zombies.ts). */
+export function zombiesRecipe(): Recipe {
+  const text = readFileSync(join(REPO, 'src', 'zombies.ts'), 'utf8')
+  const m = /wrap each probe: (tini-ts [^<]*?) -- <probe> \(timeoutSeconds: (\d+)\)/.exec(text)
+  if (!m) throw new Error('no probe recipe in src/zombies.ts')
+  return { where: '--zombies advice', options: m[1].split(/\s+/).slice(1), deadlineMs: Number(m[2]) * 1000 }
+}

@@ -4,7 +4,7 @@
 // (test/container/podman-probe.test.ts) runs the README's readiness recipe
 // itself; this holds the others to the same rule.
 import t, { type Test } from 'tap'
-import { MARGIN_MS, budget, demoRecipe, dockerfileRecipes, readmeInlineRecipes, readmeYamlRecipes, type Recipe } from '../helpers/recipes'
+import { MARGIN_MS, budget, demoRecipe, dockerfileRecipes, readmeInlineRecipes, readmeYamlRecipes, zombiesRecipe, type Recipe } from '../helpers/recipes'
 
 function check(t: Test, r: Recipe) {
   const { timeoutMs, graceMs } = budget(r.options)
@@ -34,6 +34,8 @@ t.test('Dockerfile.example', async (t) => {
 })
 
 t.test("--demo's Fix: line", async (t) => check(t, demoRecipe()))
+
+t.test("--zombies' advice for probe leftovers", async (t) => check(t, zombiesRecipe()))
 
 t.test('the rule catches the recipe issue 9 found broken', async (t) => {
   // Dockerfile.example before: --timeout 800ms, default grace, timeoutSeconds: 1 (took 1.38 s)
