@@ -90,6 +90,23 @@ t.test('--cleanup terminates every remaining descendant and keeps the program st
   t.same(withMarker(m), [], 'no survivor')
 })
 
+t.test('no /proc: --timeout and the cleanup still reach the program\'s process group', async (t) => {
+  const ts = (args: string[]) => tiniArgv(args).map((a) => `'${a}'`).join(' ')
+  const noProc = (cmd: string) => execa('unshare', ['--mount', '--pid', '--fork', 'bash', '-c', `umount -l /proc && ${cmd}`], { reject: false, timeout: 30_000 })
+  let t0 = Date.now()
+  let r = await noProc(`${ts(['--timeout', '300ms', '--grace', '200ms', '--'])} sh -c 'sleep 5'`)
+  t.equal(r.exitCode, 124, '--timeout: exit 124')
+  t.ok(Date.now() - t0 < 3000, `--timeout stopped the program (${Date.now() - t0} ms)`)
+  // bash is PID 1 in there (tini-ts -s is a subreaper that is not PID 1) and
+  // looks, after tini-ts exits, whether the program's background sleep lives.
+  const left = (args: string[]) =>
+    noProc(`P=$(${ts(args)} sh -c 'sleep 5 >/dev/null 2>&1 & echo $!'); echo "rc=$?"; kill -0 "$P" 2>/dev/null && echo alive || echo gone`)
+  r = await left(['-s', '--grace', '200ms', '--'])
+  t.equal(r.stdout, 'rc=0\ngone', 'cleanup: the background sleep is gone')
+  r = await left(['-s', '--no-cleanup', '--'])
+  t.equal(r.stdout, 'rc=0\nalive', 'control, --no-cleanup: it lives on')
+})
+
 /** Starts a program that reports the signals it gets, waits until it is ready. */
 async function signalReporter(t: Test, tiniArgs: string[]) {
   const dir = mkdtempSync(join(tmpdir(), 'tini-ts-rw-'))
