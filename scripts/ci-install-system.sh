@@ -11,6 +11,7 @@ PKGS=(
   dumb-init
   catatonit
   redis-tools   # redis-cli on the host, for ad-hoc checks
+  podman        # the real probe client: healthcheck run, kube play (test/container/podman-probe.test.ts)
   procps        # ps/pgrep
   util-linux    # mount, unshare, flock, nsenter
   iproute2

@@ -21,7 +21,10 @@ export interface Config {
   parentDeathSignal?: number
   timeoutMs?: number
   graceMs: number
+  /** --cleanup: clean up after the program whatever else is set */
   cleanup: boolean
+  /** --no-cleanup / TINI_TS_NO_CLEANUP: tini's behaviour, never clean up */
+  noCleanup: boolean
   rewrite: Map<number, number>
   logFormat: LogFormat
   json: boolean
@@ -95,7 +98,8 @@ const OPTIONS: OptionSpec[] = [
   { short: 'l', key: 'l', help: 'show license and exit' },
   { long: 'timeout', key: 'timeout', value: 'DURATION', help: 'terminate the whole tree if PROGRAM still runs after DURATION; exit 124', parse: durationOption },
   { long: 'grace', key: 'grace', value: 'DURATION', help: `time between SIGTERM and SIGKILL for --timeout/--cleanup (default ${DEFAULT_GRACE_MS}ms)`, parse: durationOption },
-  { long: 'cleanup', key: 'cleanup', help: 'when PROGRAM exits, terminate and reap every remaining descendant' },
+  { long: 'cleanup', key: 'cleanup', help: 'when PROGRAM exits, terminate and reap every remaining descendant (default with -s when not PID 1)' },
+  { long: 'no-cleanup', key: 'noCleanup', help: "leave PROGRAM's remaining descendants running when it exits, as tini does (env TINI_TS_NO_CLEANUP)" },
   { long: 'rewrite', key: 'rewrite', value: 'FROM:TO', help: 'forward signal FROM as TO (0 drops it); can be repeated', parse: rewriteOption },
   { short: 'P', long: 'pause', key: 'pause', help: 'no program: stay up as a reaper until SIGTERM or SIGINT' },
   { long: 'log-format', key: 'logFormat', value: 'FORMAT', help: 'log lines on stderr: text or json (env TINI_TS_LOG_FORMAT)', parse: logFormatOption },
@@ -209,9 +213,10 @@ export function parseCli(args: string[], env: NodeJS.ProcessEnv): ParseOutcome {
   }
   if (mode === 'run' && program.length === 0) return usage('no program given')
   if (o.json && mode !== 'zombies') return usage('--json goes with --zombies')
-  if (mode === 'pause' && (o.timeout !== undefined || o.cleanup)) {
+  if (mode === 'pause' && (o.timeout !== undefined || o.cleanup || o.noCleanup)) {
     return usage('-P/--pause has no program to time out or clean up after')
   }
+  if (o.cleanup && o.noCleanup) return usage('--cleanup and --no-cleanup contradict each other')
 
   let verbosity = 1 + ((o.v as number | undefined) ?? 0)
   // tini reads TINI_VERBOSITY after the flags, so it wins (atoi semantics).
@@ -235,9 +240,28 @@ export function parseCli(args: string[], env: NodeJS.ProcessEnv): ParseOutcome {
       timeoutMs: o.timeout as number | undefined,
       graceMs: (o.grace as number | undefined) ?? DEFAULT_GRACE_MS,
       cleanup: Boolean(o.cleanup),
+      // As TINI_SUBREAPER: the variable being set is enough. --cleanup wins
+      // over the variable (a flag on the command line is the more specific).
+      noCleanup: Boolean(o.noCleanup) || (!o.cleanup && env.TINI_TS_NO_CLEANUP !== undefined),
       rewrite: new Map((o.rewrite as [number, number][] | undefined) ?? []),
       logFormat,
       json: Boolean(o.json),
     },
   }
+}
+
+/**
+ * Whether the init terminates and reaps what the program leaves behind when
+ * it exits (issue 9). A subreaper that is not PID 1 is a probe wrapper
+ * (`tini-ts -s -- redis-cli ping`): whatever it leaves running is re-parented
+ * to the container's PID 1 when it exits, and that PID 1 (redis, a JVM) never
+ * reaps, so each probe would add a zombie. So there it cleans up by default;
+ * tini does not (its job ends with its child), --no-cleanup keeps that. As
+ * PID 1 the kernel ends the namespace with it, and without -s the orphans
+ * were never ours: both keep tini's behaviour unless --cleanup asks.
+ */
+export function cleansUpOnExit(cfg: Pick<Config, 'cleanup' | 'noCleanup' | 'subreaper'>, isPid1: boolean): boolean {
+  if (cfg.cleanup) return true
+  if (cfg.noCleanup) return false
+  return cfg.subreaper && !isPid1
 }

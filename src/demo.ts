@@ -165,7 +165,9 @@ export async function runDemo(out: (s: string) => void = (s) => void fs.writeSyn
     `\nSummary (${mode} mode):\n` +
       `  without an init: ${without} zombies left behind; they stay until the process they were re-parented to waits for them.\n` +
       `  with tini-ts:    ${withInit} zombies; every orphan was reaped as it died.\n` +
-      `Fix: ENTRYPOINT ["tini-ts", "--"], or wrap probes: tini-ts -s -- <probe command>.\n`,
+      `Fix: ENTRYPOINT ["tini-ts", "--"], or wrap probes: tini-ts -s --timeout 400ms --grace 200ms -- <probe command>\n` +
+      // The rule of README "Kubernetes probe recipe": --timeout + --grace + 0.4 s <= timeoutSeconds.
+      `     (for timeoutSeconds: 1; keep --timeout + --grace at least 0.4 s below the probe's timeoutSeconds).\n`,
   )
   return without > 0 && withInit === 0 ? 0 : 1
 }

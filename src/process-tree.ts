@@ -2,12 +2,16 @@
 // then anyone sharing a process group or session with the tree, which catches
 // processes that called setsid/setpgid and were re-parented elsewhere. Pure
 // reading; the caller decides what to do with the answer.
-import { listPids, readStat, type ProcStat } from './proc'
+import { listPids, procSelfPid, readStat, type ProcStat } from './proc'
 
 export type ProcInfo = Pick<ProcStat, 'pid' | 'ppid' | 'pgrp' | 'session' | 'state' | 'comm'>
 
-/** Every process visible in /proc now; ones that vanish mid-scan are skipped. */
-export function scanProcesses(): ProcInfo[] {
+/** Every process visible in /proc now; ones that vanish mid-scan are skipped.
+ * With `ownNamespaceOnly`, nothing when /proc belongs to another PID
+ * namespace (entered with `nsenter -p` but not `-m`, say): its pids are not
+ * ours, and a tree found there would be a stranger's, to be killed. */
+export function scanProcesses(ownNamespaceOnly = false): ProcInfo[] {
+  if (ownNamespaceOnly && procSelfPid() !== process.pid) return []
   const out: ProcInfo[] = []
   for (const pid of listPids()) {
     const st = readStat(pid)

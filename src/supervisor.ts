@@ -6,7 +6,7 @@
 // busy or blocked event loop delays only the bookkeeping here (logs, exit),
 // never a signal or a reap. They wake us (uv_async_send); we drain their ring.
 import * as fs from 'node:fs'
-import type { Config } from './cli'
+import { cleansUpOnExit, type Config } from './cli'
 import { formatDuration } from './duration'
 import { decodeWaitStatus, exitCodeFor, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, EXIT_USAGE } from './exit-code'
 import type { Logger } from './log'
@@ -154,7 +154,7 @@ export class Supervisor {
       else notes.push(msg)
     }
     if (r.envExact === false) notes.push('no /proc/self/environ: the environment was passed as the runtime left it (without NODE_UNIQUE_ID, NODE_CHANNEL_FD)')
-    if (this.livedUnknown) notes.push('no /proc: reaped processes are logged without name and age; --cleanup and --timeout find no process to signal')
+    if (this.livedUnknown) notes.push('no /proc: reaped processes are logged without name and age; --cleanup and --timeout reach only the program\'s process group')
     if (notes.length) this.log.info('degraded', `running without parts of /proc: ${notes.join('; ')}`, { notes })
   }
 
@@ -256,7 +256,7 @@ export class Supervisor {
     // unable to read.
     if (this.tookTerminal && native.ttyInfo().foreground === this.programPid) native.giveTerminal(this.ownPgrp)
     if (this.terminating) await this.terminating // --timeout's own pass
-    if (cfg.cleanup || this.timedOut) {
+    if (cleansUpOnExit(cfg, process.pid === 1) || this.timedOut) {
       const r = await this.terminateDescendants()
       if (r.termed > 0) log.info('cleanup', `Cleaned up ${r.termed} remaining process(es), killed ${r.killed}`, { ...r })
       this.reapNow()

@@ -29,7 +29,7 @@ const KILL_WAIT_MS = 2000
 
 export const realDeps = (kill: TerminateDeps['kill']): TerminateDeps => ({
   kill,
-  scan: () => scanProcesses(),
+  scan: () => scanProcesses(true),
   sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
 })
 
@@ -38,9 +38,20 @@ export async function terminateTree(root: number, groups: number[], graceMs: num
   const termed = new Set<number>()
   const killed = new Set<number>()
   const deadline = Date.now() + graceMs
+  // Without /proc (not mounted, or hidden) the scan sees nothing, not even
+  // us: then the program's process group is all we can reach, by kill(-pgrp)
+  // (kill(2)); a shell's `cmd &` stays in it. Probed with signal 0: it
+  // succeeds while any member, a zombie too, is left, so only here.
+  const blind = deps.scan().length === 0
+  const groupsLeft = () => blind && groups.some((g) => g > 0 && deps.kill(-g, 0) === 0)
+  for (const g of blind ? groups : []) {
+    if (g <= 0) continue
+    deps.kill(-g, SIGTERM)
+    deps.kill(-g, SIGCONT)
+  }
   for (;;) {
     const members = live()
-    if (members.length === 0) return { termed: termed.size, killed: killed.size, survivors: 0 }
+    if (members.length === 0 && !groupsLeft()) return { termed: termed.size, killed: killed.size, survivors: 0 }
     for (const p of members) {
       if (termed.has(p.pid)) continue
       termed.add(p.pid)
@@ -53,12 +64,14 @@ export async function terminateTree(root: number, groups: number[], graceMs: num
   const killDeadline = Date.now() + KILL_WAIT_MS
   for (;;) {
     const members = live()
-    if (members.length === 0) return { termed: termed.size, killed: killed.size, survivors: 0 }
-    if (Date.now() >= killDeadline) return { termed: termed.size, killed: killed.size, survivors: members.length }
+    const groupLeft = groupsLeft()
+    if (members.length === 0 && !groupLeft) return { termed: termed.size, killed: killed.size, survivors: 0 }
+    if (Date.now() >= killDeadline) return { termed: termed.size, killed: killed.size, survivors: members.length + (groupLeft ? 1 : 0) }
     for (const p of members) {
       killed.add(p.pid)
       deps.kill(p.pid, SIGKILL)
     }
+    if (groupLeft) for (const g of groups) if (g > 0) deps.kill(-g, SIGKILL)
     await deps.sleep(POLL_MS / 4)
   }
 }

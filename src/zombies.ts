@@ -46,6 +46,8 @@ export interface ZombieEntry {
   comm: string
   /** Seconds since the zombie process was started (not since it exited: the kernel does not record that). */
   ageSeconds: number | null
+  /** Session id, as this namespace sees it (0: the session's leader is outside it). */
+  session: number
 }
 
 export interface ParentGroup {
@@ -60,6 +62,9 @@ export interface ParentGroup {
   oldestAgeSeconds: number | null
   /** Who is expected to reap these zombies right now. */
   reaper: 'parent' | 'pid1' | 'outside-namespace'
+  /** Zombies of PID 1 that an exec from outside left behind, told by their
+   * session (see probeLeftovers); 0 for other parents. */
+  probeLeftovers: number
   advice: string
 }
 
@@ -315,6 +320,8 @@ function assessPid1(procRoot: string, zombies: ZombieEntry[], recheckMs: number)
 interface Scan {
   zombies: Array<ZombieEntry & { starttime: number }>
   comms: Map<number, string>
+  /** pids of processes that are not zombies */
+  live: Set<number>
   scanned: number
   /** Thread-group leaders in state Z whose other threads still run. */
   leaders: number
@@ -323,13 +330,16 @@ interface Scan {
 function scanOnce(procRoot: string): Scan {
   const uptime = readUptime(procRoot)
   const clock = { uptime, btime: uptime === null ? readBootTime(procRoot) : null }
-  const scan: Scan = { zombies: [], comms: new Map(), scanned: 0, leaders: 0 }
+  const scan: Scan = { zombies: [], comms: new Map(), live: new Set(), scanned: 0, leaders: 0 }
   for (const pid of listPids(procRoot)) {
     const st = readStat(pid, procRoot)
     if (st === null) continue // vanished or unreadable
     scan.scanned++
     scan.comms.set(pid, st.comm)
-    if (st.state !== 'Z') continue
+    if (st.state !== 'Z') {
+      scan.live.add(pid)
+      continue
+    }
     // A thread-group leader that called pthread_exit() shows as Z while its
     // other threads still run: not a reapable zombie.
     if (st.numThreads > 1) {
@@ -342,6 +352,7 @@ function scanOnce(procRoot: string): Scan {
       parentComm: null,
       comm: st.comm,
       ageSeconds: round2(processAgeSeconds(st.starttime, clock)),
+      session: st.session,
       starttime: st.starttime,
     })
   }
@@ -418,6 +429,7 @@ function buildReport(procRoot: string, scan: Scan, opts: CollectOptions, recheck
   }
 
   const pid1 = assessPid1(procRoot, zombies, recheckMs)
+  const leftovers = probeLeftovers(zombies, scan, procRoot)
   if (pid1.comm === null && pid1.argv === null && scanned > 0) {
     notes.push(
       `PID 1 is not visible to us: ${procRoot} is probably mounted with hidepid=, so other users' processes ` +
@@ -444,6 +456,7 @@ function buildReport(procRoot: string, scan: Scan, opts: CollectOptions, recheck
       pids: zs.map((z) => z.pid).sort((a, b) => a - b),
       oldestAgeSeconds: ages.length > 0 ? Math.max(...ages) : null,
       reaper: ppid === 1 ? 'pid1' : ppid === 0 ? 'outside-namespace' : 'parent',
+      probeLeftovers: ppid === 1 ? leftovers : 0,
       advice: '',
     }
     const n = `${zs.length} zombie${zs.length === 1 ? '' : 's'}`
@@ -453,6 +466,12 @@ function buildReport(procRoot: string, scan: Scan, opts: CollectOptions, recheck
       grp.advice =
         `${pid1Name} is the parent of ${n} (orphans it adopted, or its own children) and must reap them` +
         (pid1.looksLikeReaper ? '' : '; it does not: run an init such as tini-ts as PID 1')
+      if (leftovers > 0) {
+        grp.advice +=
+          `. ${leftovers === zs.length ? (zs.length === 1 ? 'It was' : 'All were') : `${leftovers} of them were`} left by ` +
+          "commands exec'd into the container (their sessions are not PID 1's), as exec probes leave them: " +
+          'or wrap each probe: tini-ts -s --timeout 400ms --grace 200ms -- <probe> (timeoutSeconds: 1)'
+      }
     } else {
       const who = `pid ${ppid} (${safe(grp.parentComm)})`
       grp.advice =
@@ -466,6 +485,55 @@ function buildReport(procRoot: string, scan: Scan, opts: CollectOptions, recheck
   zombies.sort((a, b) => a.pid - b.pid)
 
   return { zombies, byParent, pid1, count: zombies.length, scanned, notes }
+}
+
+/**
+ * How many of PID 1's zombies an exec from outside the container left behind
+ * (a probe, `kubectl exec`, `docker exec`), told from their sessions, where
+ * that can be told (credentials(7): a session is inherited across fork and
+ * exec; only setsid() starts one):
+ * - `runc exec` (under docker, containerd, podman, CRI-O) makes each command
+ *   a session leader. A zombie of PID 1 whose session is neither PID 1's nor
+ *   its own, and whose leader is gone, is no child PID 1 forked (those start
+ *   in PID 1's session or lead their own): it was adopted from such a
+ *   session. PID 1's own tree could have made one too (a child that called
+ *   setsid() and died); so if any session led by a live descendant of PID 1
+ *   other than PID 1's own is to be seen, nothing is told.
+ * - `nsenter` without setsid: session 0 (its leader is outside the
+ *   namespace), which PID 1's own children can only have if PID 1 has it too.
+ * Otherwise 0, and the advice stays as it was.
+ */
+function probeLeftovers(zombies: ZombieEntry[], scan: Scan, procRoot: string): number {
+  const pid1 = readStat(1, procRoot)
+  if (pid1 === null) return 0
+  const stats = new Map<number, { ppid: number; session: number }>()
+  for (const pid of scan.live) {
+    const st = readStat(pid, procRoot)
+    if (st !== null) stats.set(pid, st)
+  }
+  const byParent = new Map<number, number[]>()
+  for (const [pid, st] of stats) {
+    const l = byParent.get(st.ppid)
+    if (l) l.push(pid)
+    else byParent.set(st.ppid, [pid])
+  }
+  const descendants = new Set<number>()
+  const todo = [...(byParent.get(1) ?? [])]
+  for (let pid = todo.pop(); pid !== undefined; pid = todo.pop()) {
+    descendants.add(pid)
+    todo.push(...(byParent.get(pid) ?? []))
+  }
+  // A live session leader below PID 1, other than PID 1's session: PID 1's
+  // tree starts sessions, and a dead one of them could explain the zombies.
+  for (const pid of descendants) {
+    const s = stats.get(pid)?.session ?? -1
+    if (s !== pid1.session && descendants.has(s)) return 0
+  }
+  return zombies.filter((z) => {
+    if (z.ppid !== 1) return false
+    if (z.session === 0) return pid1.session !== 0
+    return z.session !== pid1.session && z.session !== z.pid && !scan.live.has(z.session)
+  }).length
 }
 
 function plural(n: number, one: string, many: string = one + 's'): string {

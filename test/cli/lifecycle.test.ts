@@ -61,12 +61,25 @@ t.test('--timeout not reached: the normal status', async (t) => {
   t.equal(r.exitCode, 3)
 })
 
-t.test('control: without --cleanup, descendants outlive the program (tini behaviour)', async (t) => {
+t.test('control: with --no-cleanup (or without -s), descendants outlive the program (tini behaviour)', async (t) => {
+  for (const [args, env] of [[['-s', '--no-cleanup'], {}], [['-s'], { TINI_TS_NO_CLEANUP: '1' }], [[], {}]] as [string[], Record<string, string>][]) {
+    const m = marker()
+    t.teardown(() => killMarked(m))
+    const [file, ...rest] = tiniArgv([...args, '--', 'sh', '-c', `sleep ${m} ${Q} & setsid sleep ${m} ${Q} & exit 5`])
+    const r = await execa(file, rest, { reject: false, timeout: 30_000, env })
+    t.equal(r.exitCode, 5, `${args.join(' ')} ${Object.keys(env).join(' ')}: the program's status`)
+    t.equal(withMarker(m).length, 2, `${args.join(' ')} ${Object.keys(env).join(' ')}: both background processes are still running`)
+  }
+})
+
+t.test('-s alone (not PID 1) cleans up by default: TERM, KILL after --grace, reaped, program status kept', async (t) => {
   const m = marker()
   t.teardown(() => killMarked(m))
-  const r = await run(['-s', '--', 'sh', '-c', `sleep ${m} ${Q} & setsid sleep ${m} ${Q} & exit 5`])
-  t.equal(r.exitCode, 5)
-  t.equal(withMarker(m).length, 2, 'both background processes are still running')
+  const t0 = Date.now()
+  const r = await run(['-s', '--grace', '300ms', '--', 'sh', '-c', `(trap '' TERM; sleep ${m}) ${Q} & setsid sleep ${m} ${Q} & (sleep ${m} ${Q} &); exit 5`])
+  t.equal(r.exitCode, 5, "the program's status")
+  t.same(withMarker(m), [], 'no survivor: background, TERM-ignoring, setsid and double-forked ones all gone')
+  t.ok(Date.now() - t0 < 3000, `done in ${Date.now() - t0} ms`)
 })
 
 t.test('--cleanup terminates every remaining descendant and keeps the program status', async (t) => {
@@ -75,6 +88,23 @@ t.test('--cleanup terminates every remaining descendant and keeps the program st
   const r = await run(['-s', '--cleanup', '--grace', '300ms', '--', 'sh', '-c', `(trap '' TERM; sleep ${m}) ${Q} & setsid sleep ${m} ${Q} & exit 5`])
   t.equal(r.exitCode, 5, "the program's status")
   t.same(withMarker(m), [], 'no survivor')
+})
+
+t.test('no /proc: --timeout and the cleanup still reach the program\'s process group', async (t) => {
+  const ts = (args: string[]) => tiniArgv(args).map((a) => `'${a}'`).join(' ')
+  const noProc = (cmd: string) => execa('unshare', ['--mount', '--pid', '--fork', 'bash', '-c', `umount -l /proc && ${cmd}`], { reject: false, timeout: 30_000 })
+  let t0 = Date.now()
+  let r = await noProc(`${ts(['--timeout', '300ms', '--grace', '200ms', '--'])} sh -c 'sleep 5'`)
+  t.equal(r.exitCode, 124, '--timeout: exit 124')
+  t.ok(Date.now() - t0 < 3000, `--timeout stopped the program (${Date.now() - t0} ms)`)
+  // bash is PID 1 in there (tini-ts -s is a subreaper that is not PID 1) and
+  // looks, after tini-ts exits, whether the program's background sleep lives.
+  const left = (args: string[]) =>
+    noProc(`P=$(${ts(args)} sh -c 'sleep 5 >/dev/null 2>&1 & echo $!'); echo "rc=$?"; kill -0 "$P" 2>/dev/null && echo alive || echo gone`)
+  r = await left(['-s', '--grace', '200ms', '--'])
+  t.equal(r.stdout, 'rc=0\ngone', 'cleanup: the background sleep is gone')
+  r = await left(['-s', '--no-cleanup', '--'])
+  t.equal(r.stdout, 'rc=0\nalive', 'control, --no-cleanup: it lives on')
 })
 
 /** Starts a program that reports the signals it gets, waits until it is ready. */

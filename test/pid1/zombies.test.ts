@@ -434,3 +434,37 @@ t.test('runZombies writes through out() only and returns the exit code', async (
   await runZombies({ json: false, out: (s) => text.push(s) })
   t.match(text.join(''), /^PID 1: /m)
 })
+
+// Issue 9 item 5: the advice names the probe wrapper only where the zombies'
+// sessions show that commands exec'd from outside left them.
+const statIn = (pid: number, comm: string, state: string, ppid: number, session: number): string =>
+  statLine(pid, comm, state, ppid, 100 + pid).replace(`${ppid} ${pid} ${pid} 0`, `${ppid} ${session} ${session} 0`)
+
+t.test('fake /proc: zombies of PID 1 from exec sessions get the probe-wrapper advice; its own children do not', async (t) => {
+  const redis = { status: statusText('redis-server'), cmdline: cmd('redis-server') }
+  const cases: [string, Record<string, Record<string, string>>, number][] = [
+    // runc exec: each command leads its own session; the leaders (10, 16) are gone
+    ['runc exec leftovers', { '1': { stat: statIn(1, 'redis-server', 'S', 0, 1), ...redis }, '15': { stat: statIn(15, 'sleep', 'Z', 1, 10) }, '21': { stat: statIn(21, 'sleep', 'Z', 1, 16) } }, 2],
+    // nsenter without setsid: the session's leader is outside the namespace
+    ['nsenter leftovers', { '1': { stat: statIn(1, 'redis-server', 'S', 0, 1), ...redis }, '7': { stat: statIn(7, 'sleep', 'Z', 1, 0) } }, 1],
+    // PID 1's own child: PID 1's session
+    ["PID 1's own child", { '1': { stat: statIn(1, 'redis-server', 'S', 0, 1), ...redis }, '9': { stat: statIn(9, 'redis-rdb-bgsave', 'Z', 1, 1) } }, 0],
+    // a child of PID 1's that called setsid() itself: its own session
+    ['a setsid child', { '1': { stat: statIn(1, 'redis-server', 'S', 0, 1), ...redis }, '9': { stat: statIn(9, 'worker', 'Z', 1, 9) } }, 0],
+    // PID 1 has a live descendant outside its session: a dead daemon of PID 1's could explain session 10 too
+    ['PID 1 runs a daemon', { '1': { stat: statIn(1, 'redis-server', 'S', 0, 1), ...redis }, '8': { stat: statIn(8, 'daemon', 'S', 1, 8) }, '15': { stat: statIn(15, 'sleep', 'Z', 1, 10) } }, 0],
+    // a hung probe's child still runs beside them, in the same dead session: no daemon of PID 1's
+    ['a live leftover too', { '1': { stat: statIn(1, 'redis-server', 'S', 0, 1), ...redis }, '30': { stat: statIn(30, 'sleep', 'S', 1, 10) }, '15': { stat: statIn(15, 'sleep', 'Z', 1, 10) } }, 1],
+    // the session's leader still runs (a live exec session): not a leftover yet
+    ['leader alive', { '1': { stat: statIn(1, 'redis-server', 'S', 0, 1), ...redis }, '10': { stat: statIn(10, 'sh', 'S', 0, 10) }, '15': { stat: statIn(15, 'sleep', 'Z', 1, 10) } }, 0],
+    // PID 1 itself in a session from outside (unshare): session 0 tells nothing
+    ['PID 1 in an outside session', { '1': { stat: statIn(1, 'sleep', 'S', 0, 0), status: statusText('sleep'), cmdline: cmd('sleep', 'infinity') }, '7': { stat: statIn(7, 'sleep', 'Z', 1, 0) } }, 0],
+  ]
+  for (const [name, entries, expected] of cases) {
+    const rep = collectZombieReport({ procRoot: fakeProc(t, entries), selfPid: 99999 })
+    const g = rep.byParent.find((x) => x.ppid === 1)
+    t.equal(g?.probeLeftovers, expected, `${name}: ${expected} told as probe leftovers`)
+    if (expected > 0) t.match(g?.advice, /exec'd into the container.*wrap each probe: tini-ts -s --timeout/, `${name}: advice names the wrapper`)
+    else t.notMatch(g?.advice, /wrap each probe/, `${name}: advice as before`)
+  }
+})

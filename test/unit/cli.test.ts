@@ -1,6 +1,6 @@
 // CLI parsing: tini's flags and TINI_* variables -> Config, and usage errors.
 import t from 'tap'
-import { parseCli, type Config } from '../../src/cli'
+import { cleansUpOnExit, parseCli, type Config } from '../../src/cli'
 
 function run(args: string[], env: NodeJS.ProcessEnv = {}): Config {
   const r = parseCli(args, env)
@@ -65,6 +65,19 @@ t.test('environment variables', async (t) => {
   t.equal(run(['true'], { OTHER: '1' }).subreaper, false)
 })
 
+t.test('cleanup after the program: default for a subreaper that is not PID 1 (issue 9)', async (t) => {
+  const as = (args: string[], env: NodeJS.ProcessEnv, pid1: boolean) => cleansUpOnExit(run([...args, 'true'], env), pid1)
+  t.equal(as(['-s'], {}, false), true, '-s, not PID 1: a probe wrapper cleans up')
+  t.equal(as([], { TINI_SUBREAPER: '' }, false), true, 'TINI_SUBREAPER too')
+  t.equal(as(['-s'], {}, true), false, 'as PID 1 nothing changes')
+  t.equal(as([], {}, false), false, 'not a subreaper: the orphans were never ours (tini behaviour)')
+  t.equal(as(['-s', '--no-cleanup'], {}, false), false, '--no-cleanup keeps tini behaviour')
+  t.equal(as(['-s'], { TINI_TS_NO_CLEANUP: '' }, false), false, 'so does TINI_TS_NO_CLEANUP (set is enough)')
+  t.equal(as(['-s', '--cleanup'], { TINI_TS_NO_CLEANUP: '1' }, false), true, 'the flag wins over the variable')
+  t.equal(as(['--cleanup'], {}, true), true, '--cleanup as PID 1 still cleans up')
+  t.equal(as(['--cleanup'], {}, false), true, '--cleanup without -s')
+})
+
 t.test('usage errors: message and usage on stderr, non-zero, nothing to run', async (t) => {
   const cases: [string, string[], RegExp][] = [
     ['unknown option', ['-x', 'true'], /unknown option/i],
@@ -79,6 +92,8 @@ t.test('usage errors: message and usage on stderr, non-zero, nothing to run', as
     ['no program', [], /no program/i],
     ['only options', ['-s', '-v'], /no program/i],
     ['only --', ['--'], /no program/i],
+    ['--cleanup with --no-cleanup', ['--cleanup', '--no-cleanup', 'true'], /contradict/],
+    ['-P with --no-cleanup', ['-P', '--no-cleanup'], /pause/],
   ]
   for (const [name, args, re] of cases) {
     const r = printed(args)
