@@ -170,12 +170,17 @@ export class Supervisor {
   private onReaped(ev: NativeEvent): void {
     if (ev.pid === this.programPid) return // handled through stats().childStatus
     this.orphans++
-    const end = decodeWaitStatus(ev.status)
-    const fields: Record<string, unknown> = { pid: ev.pid, comm: ev.comm || undefined, ...end }
-    if (ev.start > 0) fields.livedMs = this.livedMs(ev.start)
+    const level = this.cfg.warnOnReap ? 'warn' : 'debug'
+    if (!this.log.enabled(level)) return
+    // Text lines carry only the message: the fields (and the /proc/uptime
+    // read for livedMs) are built for JSON only. Per reaped orphan, in a storm.
+    let fields: Record<string, unknown> | undefined
+    if (this.log.format === 'json') {
+      fields = { pid: ev.pid, comm: ev.comm || undefined, ...decodeWaitStatus(ev.status) }
+      if (ev.start > 0) fields.livedMs = this.livedMs(ev.start)
+    }
     const msg = `Reaped zombie process with pid=${ev.pid}${ev.comm ? ` (${ev.comm})` : ''}`
-    if (this.cfg.warnOnReap) this.log.warn('reaped', msg, fields)
-    else this.log.debug('reaped', msg, fields)
+    this.log.log(level, 'reaped', msg, fields)
   }
 
   private onStopped(ev: NativeEvent): void {
