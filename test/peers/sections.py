@@ -11,6 +11,8 @@ grouped into sections, and prints one line per section:
 
 Usage:
     sections.py py SUITE SCRIPT     sections of SCRIPT's main() (Python 3)
+    sections.py py-each SUITE SCRIPT [ARGS]  every top-level call or loop of main()
+                                    after its assignments is a section (run_outer_tests.py)
     sections.py sh SUITE SCRIPT     the smoke checks of tini's ci/run_build.sh
 
 Sections of main(): the leading assignments are the set-up (run first, in
@@ -49,7 +51,7 @@ def is_print(stmt):
             and isinstance(stmt.value.func, ast.Name) and stmt.value.func.id == 'print')
 
 
-def run_py(suite, script):
+def run_py(suite, script, each=False):
     source = open(script).read()
     tree = ast.parse(source, script)
     main = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == 'main')
@@ -58,6 +60,9 @@ def run_py(suite, script):
     ns = {'__name__': 'peer_suite', '__file__': os.path.abspath(script)}
     exec(compile(ast.Module(body=module_body, type_ignores=[]), script, 'exec'), ns)
 
+    def setup_done(setup, stmt):  # py-each: every call or loop after the assignments
+        return isinstance(stmt, (ast.For, ast.Expr, ast.If))
+
     def announces(stmt):  # a statement whose first print() says "Running ..."
         text = first_print_text([stmt])
         return text is not None and re.match(r'(?i)running ', text) is not None
@@ -65,7 +70,10 @@ def run_py(suite, script):
     # [name or None (unreported glue), statements]
     setup, sections, current = [], [], None
     for stmt in main.body:
-        if announces(stmt):
+        if each and sections is not None and setup_done(setup, stmt):
+            current = None
+            sections.append([first_print_text([stmt]) or ast.unparse(stmt).splitlines()[0], [stmt]])
+        elif announces(stmt):
             current = [first_print_text([stmt]), [stmt]]
             sections.append(current)
         elif current is not None and is_print(current[1][0]):
@@ -142,4 +150,8 @@ def run_sh(suite, script):
 
 if __name__ == '__main__':
     kind, suite, script = sys.argv[1:4]
-    (run_py if kind == 'py' else run_sh)(suite, script)
+    sys.argv = [script] + sys.argv[4:]  # the script's own argv (run_outer_tests.py IMAGE)
+    if kind == 'sh':
+        run_sh(suite, script)
+    else:
+        run_py(suite, script, each=(kind == 'py-each'))
