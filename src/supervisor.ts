@@ -16,6 +16,7 @@ import { inheritedFds } from './inherited-fds'
 import { forwardingMap } from './rewrite'
 import { forwardedSignals, signalName, type RtRange } from './signals'
 import { realDeps, terminateTree } from './terminate'
+import { setLongTimeout, type LongTimer } from './long-timer'
 
 /** Exit code after --timeout fired (coreutils timeout(1) uses the same). */
 export const EXIT_TIMEOUT = 124
@@ -37,7 +38,7 @@ export class Supervisor {
   private ownPgrp = 0
   private finishing = false
   private timedOut = false
-  private timer: NodeJS.Timeout | undefined
+  private timer: LongTimer | undefined
   /** the --timeout termination, while it runs */
   private terminating: ReturnType<typeof terminateTree> | undefined
   private orphans = 0
@@ -137,7 +138,7 @@ export class Supervisor {
     this.reportDegraded(r)
     log.info('spawned', `Spawned child process '${cfg.program[0]}' with pid '${r.pid}'`, { pid: r.pid, argv: cfg.program })
     if (cfg.timeoutMs !== undefined) {
-      this.timer = setTimeout(() => void this.onTimeout(), cfg.timeoutMs)
+      this.timer = setLongTimeout(() => void this.onTimeout(), cfg.timeoutMs)
     }
     this.onEvents(native.drain())
   }
@@ -165,6 +166,9 @@ export class Supervisor {
   }
 
   private onEvents(events: NativeEvent[]): void {
+    // tini logs this at -vvv for each SIGCHLD it handles (its ci/run_build.sh
+    // greps for it); here, once per batch that reaped something.
+    if (this.log.enabled('debug') && events.some((ev) => ev.type === EVENT_REAPED)) this.log.debug('sigchld', 'Received SIGCHLD')
     for (const ev of events) {
       if (ev.type === EVENT_REAPED) this.onReaped(ev)
       else if (ev.type === EVENT_STOPPED) this.onStopped(ev)
@@ -178,12 +182,17 @@ export class Supervisor {
   private onReaped(ev: NativeEvent): void {
     if (ev.pid === this.programPid) return // handled through stats().childStatus
     this.orphans++
-    const end = decodeWaitStatus(ev.status)
-    const fields: Record<string, unknown> = { pid: ev.pid, comm: ev.comm || undefined, ...end }
-    if (ev.start > 0) fields.livedMs = this.livedMs(ev.start)
+    const level = this.cfg.warnOnReap ? 'warn' : 'debug'
+    if (!this.log.enabled(level)) return
+    // Text lines carry only the message: the fields (and the /proc/uptime
+    // read for livedMs) are built for JSON only. Per reaped orphan, in a storm.
+    let fields: Record<string, unknown> | undefined
+    if (this.log.format === 'json') {
+      fields = { pid: ev.pid, comm: ev.comm || undefined, ...decodeWaitStatus(ev.status) }
+      if (ev.start > 0) fields.livedMs = this.livedMs(ev.start)
+    }
     const msg = `Reaped zombie process with pid=${ev.pid}${ev.comm ? ` (${ev.comm})` : ''}`
-    if (this.cfg.warnOnReap) this.log.warn('reaped', msg, fields)
-    else this.log.debug('reaped', msg, fields)
+    this.log.log(level, 'reaped', msg, fields)
   }
 
   private onStopped(ev: NativeEvent): void {
@@ -242,7 +251,7 @@ export class Supervisor {
    * asked, then exit with its status. */
   private async onProgramExit(status: number): Promise<void> {
     this.finishing = true
-    if (this.timer) clearTimeout(this.timer)
+    this.timer?.clear()
     const { cfg, native, log } = this
     this.reapNow()
     const end = decodeWaitStatus(status)

@@ -5,6 +5,7 @@
 import t from 'tap'
 import { execa } from 'execa'
 import { join } from 'node:path'
+import { LOG_MODES } from '../helpers/log-modes'
 import { children, FIXTURES, killTree, procStat, sleep, tiniArgv, waitFor } from '../helpers/tini'
 
 const STORM = join(FIXTURES, 'orphan-storm.py')
@@ -23,17 +24,25 @@ t.test('control: a PID 1 that never reaps keeps every orphan as a zombie', async
   t.equal(r.stdout, 'zombies=300', 'all 300 orphans are zombies')
 })
 
-t.test('tini-ts as PID 1 drains an orphan storm of 3000', async (t) => {
-  const r = await ns(t, [...tiniArgv(['--', 'sh', '-c', `echo ppid=$PPID; exec python3 ${STORM} 3000 drain 120`])])
-  t.equal(r.stdout, 'ppid=1\nzombies=0', 'the program\'s parent is PID 1 (tini-ts); no orphan, zombie or not, is left')
-  t.equal(r.exitCode, 0, 'and the program\'s status came through')
-  t.equal(r.stderr, '', 'no warning as PID 1')
-})
+// In every logging mode (test/helpers/log-modes.ts); the storm is smaller in
+// the logging modes, to keep the runtime reasonable.
+for (const mode of LOG_MODES) {
+  const n = mode.flags.length === 0 ? 3000 : 1000
+  t.test(`tini-ts as PID 1 drains an orphan storm of ${n} (mode ${mode.name})`, async (t) => {
+    const r = await ns(t, [...tiniArgv([...mode.flags, '--', 'sh', '-c', `echo ppid=$PPID; exec python3 ${STORM} ${n} drain 120`])])
+    t.equal(r.stdout, 'ppid=1\nzombies=0', 'the program\'s parent is PID 1 (tini-ts); no orphan, zombie or not, is left')
+    t.equal(r.exitCode, 0, 'and the program\'s status came through')
+    if (mode.flags.length === 0) t.equal(r.stderr, '', 'no warning as PID 1')
+    if (mode.name === '-w') t.ok(r.stderr.split('\n').filter((l) => l.includes('Reaped zombie process')).length > 0, 'reaped orphans are reported')
+    if (mode.name.startsWith('json')) for (const l of r.stderr.split('\n').filter(Boolean)) t.doesNotThrow(() => JSON.parse(l), 'every log line is JSON')
+  })
 
-t.test('tini-ts -s as subreaper (not PID 1) drains a storm too', async (t) => {
-  const r = await ns(t, ['sh', '-c', `${tiniArgv(['-s', '--', 'python3', STORM, '2000', 'drain', '120']).join(' ')}; echo init-exit=$?`])
-  t.equal(r.stdout, 'zombies=0\ninit-exit=0')
-})
+  t.test(`tini-ts -s as subreaper (not PID 1) drains a storm too (mode ${mode.name})`, async (t) => {
+    const m = mode.flags.length === 0 ? 2000 : 700
+    const r = await ns(t, ['sh', '-c', `${tiniArgv(['-s', ...mode.flags, '--', 'python3', STORM, String(m), 'drain', '120']).join(' ')} 2>/dev/null; echo init-exit=$?`])
+    t.equal(r.stdout, 'zombies=0\ninit-exit=0')
+  })
+}
 
 t.test('exit statuses through the namespace', async (t) => {
   t.equal((await ns(t, tiniArgv(['--', 'sh', '-c', 'exit 7']))).exitCode, 7)
