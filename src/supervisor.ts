@@ -170,7 +170,7 @@ export class Supervisor {
   private onEvents(events: NativeEvent[]): void {
     // tini logs this at -vvv for each SIGCHLD it handles (its ci/run_build.sh
     // greps for it); here, once per batch that reaped something.
-    if (this.log.enabled('debug') && events.some((ev) => ev.type === EVENT_REAPED)) this.log.debug('sigchld', 'Received SIGCHLD')
+    if (this.log.enabled('debug') && events.some((ev) => ev.type === 'reaped' || ev.type === 'programExited')) this.log.debug('sigchld', 'Received SIGCHLD')
     for (const ev of events) {
       switch (ev.type) {
         case 'reaped':
