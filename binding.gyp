@@ -2,7 +2,18 @@
   "targets": [
     {
       "target_name": "tini_native",
-      "sources": ["native/tini_native.c"],
+      "sources": [
+        "native/binding.c",
+        "native/dispositions.c",
+        "native/events.c",
+        "native/fd_facts.c",
+        "native/handlers.c",
+        "native/log_writer.c",
+        "native/napi_util.c",
+        "native/proc_self.c",
+        "native/spawn.c",
+        "native/spawn_js.c"
+      ],
       "cflags_c": ["-std=gnu11", "-Wall", "-Wextra", "-O2", "-fvisibility=hidden"],
       "defines": ["NAPI_VERSION=8"]
     }

@@ -12,7 +12,7 @@
 // signal table run first.
 import type { NativeBinding } from './native'
 import { loadNative } from './native-loader'
-import { forwardedSignals, type RtRange } from './signals'
+import { forwardedSignals, IGNORED_SIGNALS, OWN_ACT_SIGNALS, type RtRange } from './signals'
 
 /** RLIMIT_NOFILE tini-ts needs with only stdio inherited (README, "Hostile
  * conditions"; each inherited descriptor adds one): Node's start-up opens
@@ -65,7 +65,7 @@ export function takeSignals(): Early {
     const native = loadNative()
     const s = native.setup()
     const rt = { min: s.sigrtmin, max: s.sigrtmax }
-    native.installHandlers(forwardedSignals(rt))
+    native.installHandlers(forwardedSignals(rt), [...IGNORED_SIGNALS], [...OWN_ACT_SIGNALS])
     early = { native, rt }
     closeInspector()
   } catch (e) {

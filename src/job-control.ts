@@ -3,7 +3,7 @@
 // decisions over the facts the addon reports (ttyInfo); the addon does the
 // syscalls.
 
-/** What the addon's ttyInfo() reports about stdin's terminal and our place. */
+/** What the addon's ttyInfo() reports about stdin's terminal and our place, plus our pid. */
 export interface TtyFacts {
   /** isatty(0) */
   isatty: number

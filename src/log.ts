@@ -2,7 +2,7 @@
 //
 // - pino is loaded on the first line actually logged: at the default
 //   verbosity most runs log nothing and pay nothing for it.
-// - Lines go out through the addon's writer thread (native/tini_native.c,
+// - Lines go out through the addon's writer thread (native/log_writer.c,
 //   logStart), started during set-up: nothing here needs a new thread or
 //   process once the program runs (a full pids cgroup made libuv's pool
 //   abort PID 1, issue 10 item 3), and a stderr pipe that nobody reads
@@ -13,7 +13,7 @@
 //   listener, which replaces the addon's forwarding handler.
 import * as fs from 'node:fs'
 import type { LogFormat } from './cli'
-import type { NativeBinding } from './native'
+import { Errno, type NativeBinding } from './native'
 
 export type Level = 'fatal' | 'warn' | 'info' | 'debug' | 'trace'
 /** Verbosity needed for each level: tini's scale (-v, -vv, -vvv). */
@@ -79,7 +79,7 @@ export class StderrWriter implements LineSink {
   constructor(private readonly native: NativeBinding, fd = 2) {
     const err = native.logStart(fd)
     if (err !== 0) {
-      const why = err === 11 ? 'no thread can be created (EAGAIN: is the pids cgroup full, or RLIMIT_NPROC reached?)' : `errno ${err}`
+      const why = err === Errno.EAGAIN ? 'no thread can be created (EAGAIN: is the pids cgroup full, or RLIMIT_NPROC reached?)' : `errno ${err}`
       throw new Error(`cannot start the log writer thread: ${why}`)
     }
   }
@@ -126,9 +126,6 @@ export class Logger {
   }
   debug(event: string, msg: string, fields?: Fields): void {
     this.log('debug', event, msg, fields)
-  }
-  trace(event: string, msg: string, fields?: Fields): void {
-    this.log('trace', event, msg, fields)
   }
 
   log(level: Level, event: string, msg: string, fields?: Fields): void {

@@ -81,9 +81,6 @@ export class NativeLoadError extends Error {
   }
 }
 
-/** Where the loaded addon came from (diagnostics and tests). */
-export let loadedFrom: string | undefined
-
 function dlopen(file: string): NativeBinding {
   const mod = { exports: {} as NativeBinding }
   process.dlopen(mod, file)
@@ -304,7 +301,6 @@ function fromSeaAsset(sea: SeaModule, tried: Attempt[]): NativeBinding | undefin
   for (const base of extractionDirs()) {
     try {
       const b = extractAndLoad(base, data)
-      loadedFrom = `SEA asset via ${base}`
       return b
     } catch (e) {
       tried.push({ where: `${base} (extracted copy)`, why: reason(e) })
@@ -333,7 +329,6 @@ export function loadNative(): NativeBinding {
   const tryFile = (file: string): NativeBinding | undefined => {
     try {
       const b = dlopen(file)
-      loadedFrom = file
       return b
     } catch (e) {
       tried.push({ where: file, why: reason(e, file) })

@@ -1,48 +1,114 @@
-// The typed face of the C addon (native/tini_native.c). Mechanism only: every
-// decision about what to call, and when, lives in the TypeScript modules.
+// The typed face of the C addon (native/). Mechanism only: every decision
+// about what to call, and when, lives in the TypeScript modules.
 import type { FdFacts } from './inherited-fds'
 
-/** One thing the addon's signal handlers did, drained from its lock-free ring. */
-export interface NativeEvent {
-  /** EVENT_REAPED or EVENT_SIGNAL */
-  type: number
-  /** reaped: the pid; signal: the target (negative = process group), 0 if none */
+/**
+ * The numbers and names C and TypeScript share. The addon exports the same
+ * object as `constants` (native/constants.h, native/binding.c), and
+ * test/native/addon.test.ts checks that the two are equal, so neither side
+ * can change one alone. Use these, never bare numbers, at the boundary.
+ */
+export const NATIVE_CONSTANTS = {
+  eventTypes: ['reaped', 'signal', 'stopped', 'programExited'],
+  spawnSteps: ['setpgid', 'tcsetpgrp', 'exec'],
+  /** a signal event's err while no program runs: held, delivered once it runs */
+  held: -1,
+  maxSignal: 64,
+  /** errno values (asm-generic: the same on x86-64 and arm64) */
+  errno: { ENOENT: 2, ESRCH: 3, EAGAIN: 11, EACCES: 13, ENOTDIR: 20, ENOTTY: 25, EMFILE: 24 },
+} as const
+
+export const { errno: Errno, held: SIGNAL_HELD } = NATIVE_CONSTANTS
+
+/** An orphan (not the program) reaped by the SIGCHLD handler. */
+export interface ReapedEvent {
+  type: 'reaped'
   pid: number
-  /** reaped: the wait status (wait(2)); signal: the signal received */
+  /** wait status (wait(2)) */
   status: number
-  /** signal: the signal sent after rewriting (0 = dropped by policy) */
-  extra: number
-  /** signal: errno of kill(2), 0 = delivered, -1 = held until the program runs */
-  err: number
-  /** signal: si_pid of the sender (0 = kernel or unknown) */
-  sender: number
-  /** reaped with details: starttime in clock ticks since boot (proc(5)) */
+  /** with details: starttime in clock ticks since boot (proc(5)), else 0 */
   start: number
-  /** CLOCK_MONOTONIC in ns when the handler ran */
-  atNs: number
-  /** reaped with details: the command name (comm), else '' */
+  /** with details: the command name (comm), else '' */
   comm: string
 }
 
-export const EVENT_REAPED = 1
-export const EVENT_SIGNAL = 2
-/** job control: the program stopped (pid; status = the stop signal), and the
- * addon stopped our process group after it */
-export const EVENT_STOPPED = 3
+/** A signal the forwarding handler received, and what it did with it. */
+export interface SignalEvent {
+  type: 'signal'
+  signal: number
+  /** the signal sent after rewriting (0 = dropped by policy) */
+  sentAs: number
+  /** pid it went to (negative = process group), 0 if none */
+  target: number
+  /** 0 = sent, SIGNAL_HELD = held until the program runs, else errno of kill(2) */
+  err: number
+  /** si_pid of the sender (0 = kernel or unknown) */
+  sender: number
+}
 
-export interface SpawnResult {
+/** Job control: the program stopped, and the addon stopped our group after it. */
+export interface StoppedEvent {
+  type: 'stopped'
   pid: number
-  /** set when exec failed: 1 setpgid, 2 tcsetpgrp, 3 exec */
-  step?: number
-  errno?: number
-  message?: string
+  /** the stop signal */
+  signal: number
+}
+
+/** The program was reaped. Kept apart from the ring in C, so no storm can
+ * lose it; drain() reports it exactly once, after that batch's events. */
+export interface ProgramExitedEvent {
+  type: 'programExited'
+  pid: number
+  /** wait status (wait(2)) */
+  status: number
+}
+
+/** One thing the addon's handlers did, drained from its lock-free ring. */
+export type NativeEvent = ReapedEvent | SignalEvent | StoppedEvent | ProgramExitedEvent
+export type NativeEventType = (typeof NATIVE_CONSTANTS.eventTypes)[number]
+export type SpawnStep = (typeof NATIVE_CONSTANTS.spawnSteps)[number]
+
+export interface SpawnOptions {
+  argv: string[]
+  /** null or absent: the environment exactly as exec(2) gave it to the init
+   * (/proc/self/environ; Node's edited environ without /proc) */
+  env?: string[] | null
+  /** the program leads its own process group */
+  newGroup?: boolean
+  /** ... and gets the terminal's foreground (needs newGroup) */
+  takeTty?: boolean
+  /** these lose close-on-exec in the child */
+  keepFds?: number[]
+  /** argv's bytes from the tail of /proc/self/cmdline (JS strings cannot carry invalid UTF-8) */
+  exactArgv?: boolean
+  /** a LISTEN_PID naming the init names the program instead (socket activation) */
+  listenPid?: boolean
+}
+
+interface SpawnFacts {
+  pid: number
   /** argv came from /proc/self/cmdline, byte for byte */
-  argvExact?: boolean
-  /** env came from /proc/self/environ, byte for byte (env null) */
-  envExact?: boolean
+  argvExact: boolean
+  /** env came from /proc/self/environ, byte for byte */
+  envExact: boolean
+}
+
+/** A child exists either way (its pid is reaped as the program); on failure
+ * it exited before running the program, at `step`. */
+export type SpawnResult =
+  | (SpawnFacts & { ok: true })
+  | (SpawnFacts & { ok: false; step: SpawnStep; errno: number; message: string })
+
+export interface TtyInfo {
+  isatty: number
+  foreground: number
+  pgrp: number
+  sid: number
+  parentSid: number
 }
 
 export interface NativeBinding {
+  readonly constants: typeof NATIVE_CONSTANTS
   setup(): { sigrtmin: number; sigrtmax: number; clockTicks: number }
   /** fn runs on the event loop after the handlers recorded events (uv_async) */
   onWake(fn: () => void): void
@@ -51,7 +117,9 @@ export interface NativeBinding {
   /** no more wake-ups: the loop may end */
   stopWake(): void
   setPolicy(map: Int32Array, toGroup: boolean, details: boolean): void
-  installHandlers(signals: number[]): void
+  /** forward: the handler forwards these; ignore: SIG_IGN; ownDrop: of the
+   * forwarded, drop these when the kernel raised them on us for our own act */
+  installHandlers(forward: number[], ignore: number[], ownDrop: number[]): void
   handlerIsOurs(signal: number): boolean
   /** every disposition back to what it was before installHandlers; held
    * signals are raised (modes that run no program) */
@@ -62,31 +130,19 @@ export interface NativeBinding {
   logWrite(text: string): boolean
   /** wait up to ms for the queue to drain; true if it did (or stderr broke) */
   logFlush(ms: number): boolean
-  /** env null: the environment exactly as exec(2) gave it to the init
-   * (/proc/self/environ; Node's edited environ without /proc); keepFds lose
-   * close-on-exec in the child; exactArgv: argv's bytes from the tail of
-   * /proc/self/cmdline (JS strings cannot carry invalid UTF-8); listenPid: a LISTEN_PID
-   * naming the init names the program instead (socket activation) */
-  spawn(
-    argv: string[],
-    env: string[] | null,
-    newGroup: boolean,
-    takeTty: boolean,
-    keepFds?: number[],
-    exactArgv?: boolean,
-    listenPid?: boolean,
-  ): SpawnResult
+  /** throws (with errno) only when no child could be made (clone: EAGAIN) */
+  spawn(options: SpawnOptions): SpawnResult
   /** on: the program stopping stops our process group, SIGCONT hands the
    * terminal back to the program and continues its group */
   setJobControl(on: boolean): void
   drain(): NativeEvent[]
   reapNow(): number
-  stats(): { reaped: number; forwarded: number; dropped: number; childPid: number; childStatus: number }
+  stats(): { reaped: number; forwarded: number; dropped: number }
   kill(pid: number, signal: number): number
   setSubreaper(): void
   isSubreaper(): boolean
   setParentDeathSignal(signal: number): void
-  ttyInfo(): { isatty: number; foreground: number; pgrp: number; pid: number; sid: number; parentSid: number }
+  ttyInfo(): TtyInfo
   /** tcsetpgrp(0, pgrp): 0 or errno */
   giveTerminal(pgrp: number): number
   /** _exit(2) at once: process.exit() joins the thread pool, which hangs

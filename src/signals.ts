@@ -35,6 +35,20 @@ export const NOT_FORWARDED = new Set(
   ),
 )
 
+/** Set to SIG_IGN in the init (tini does the same): the kernel sends these
+ * only to the group doing terminal I/O from the background, which is ours
+ * only for our own log writes and tcsetpgrp calls; caught, a tcsetpgrp from
+ * the background would be restarted forever. When they stop the program, its
+ * stop is what job control follows (issue 13). */
+export const IGNORED_SIGNALS: readonly number[] = [STANDARD.SIGTTIN, STANDARD.SIGTTOU]
+
+/** Forwarded signals the kernel raises on the init for its own act: SIGPIPE
+ * after a write to a pipe nobody reads (a log line), SIGXFSZ past
+ * RLIMIT_FSIZE. They are about the init, not the program: the handler drops
+ * them when the init itself is the sender, and the write fails with
+ * EPIPE/EFBIG instead. The same signals sent by anyone else are forwarded. */
+export const OWN_ACT_SIGNALS: readonly number[] = [STANDARD.SIGPIPE, STANDARD.SIGXFSZ]
+
 /** Every signal the init catches and forwards, standard then real-time. */
 export function forwardedSignals(rt: RtRange = DEFAULT_RT): number[] {
   const out: number[] = []

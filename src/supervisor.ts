@@ -2,7 +2,7 @@
 // tini's main(): set up signals, spawn the program, then handle what the
 // signal handlers report until the program has exited.
 //
-// The handlers in native/tini_native.c forward and reap by themselves, so a
+// The handlers in native/handlers.c forward and reap by themselves, so a
 // busy or blocked event loop delays only the bookkeeping here (logs, exit),
 // never a signal or a reap. They wake us (uv_async_send); we drain their ring.
 import * as fs from 'node:fs'
@@ -10,17 +10,16 @@ import { cleansUpOnExit, type Config } from './cli'
 import { formatDuration } from './duration'
 import { decodeWaitStatus, exitCodeFor, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, EXIT_USAGE } from './exit-code'
 import type { Logger } from './log'
-import { EVENT_REAPED, EVENT_STOPPED, type NativeBinding, type NativeEvent } from './native'
+import { Errno, SIGNAL_HELD, type NativeBinding, type NativeEvent, type ReapedEvent, type SignalEvent, type SpawnResult, type StoppedEvent } from './native'
 import { jobControlWanted, shouldTakeTerminal } from './job-control'
 import { inheritedFds } from './inherited-fds'
 import { forwardingMap } from './rewrite'
-import { forwardedSignals, signalName, type RtRange } from './signals'
+import { forwardedSignals, IGNORED_SIGNALS, OWN_ACT_SIGNALS, signalName, type RtRange } from './signals'
 import { realDeps, terminateTree } from './terminate'
 import { setLongTimeout, type LongTimer } from './long-timer'
 
 /** Exit code after --timeout fired (coreutils timeout(1) uses the same). */
 export const EXIT_TIMEOUT = 124
-const ESRCH = 3
 const SIGTERM = 15
 const SIGINT = 2
 
@@ -87,7 +86,7 @@ export class Supervisor {
     // The handlers wake us through a uv_async_t on this loop: no timer, no
     // wake-up while nothing happens, and no node:net to load.
     native.onWake(() => this.onEvents(native.drain()))
-    native.installHandlers(forwardedSignals(this.rt))
+    native.installHandlers(forwardedSignals(this.rt), [...IGNORED_SIGNALS], [...OWN_ACT_SIGNALS])
     return undefined
   }
 
@@ -105,28 +104,31 @@ export class Supervisor {
       this.onEvents(native.drain())
       return
     }
-    const tty = native.ttyInfo()
+    const tty = { ...native.ttyInfo(), pid: process.pid }
     this.ownPgrp = tty.pgrp
     const takeTty = shouldTakeTerminal(tty)
     // Before the spawn, so no stop of the program goes unseen.
     if (jobControlWanted(tty, takeTty)) native.setJobControl(true)
     // Socket activation: a LISTEN_PID naming us names the program (catatonit).
-    let r
+    let r: SpawnResult
     try {
-      r = native.spawn(cfg.program, null, true, takeTty, this.inherited, true, true)
+      r = native.spawn({ argv: cfg.program, newGroup: true, takeTty, keepFds: this.inherited, exactArgv: true, listenPid: true })
     } catch (e) {
       // clone(2) itself failed (EAGAIN: the pids cgroup is full or
       // RLIMIT_NPROC is reached): one line, and tini's exit code for a
       // failed fork (1).
       const err = (e as { errno?: number }).errno
-      const hint = err === 11 ? ' (no process can be created: pids cgroup full, or RLIMIT_NPROC?)' : ''
+      const hint = err === Errno.EAGAIN ? ' (no process can be created: pids cgroup full, or RLIMIT_NPROC?)' : ''
       log.fatal('spawn-failed', `cannot start ${cfg.program[0]}: ${(e as Error).message}${hint}`, { program: cfg.program[0], errno: err })
       this.finish(EXIT_USAGE)
       return
     }
-    if (r.errno !== undefined) {
-      const notFound = r.step === 3 && (r.errno === 2 || r.errno === 20)
-      const what = r.step === 3 ? `exec ${cfg.program[0]} failed` : r.step === 2 ? 'tcsetpgrp failed' : 'setpgid failed'
+    if (!r.ok) {
+      // The init's exit code is decided here, as tini does after execvp:
+      // 127 when the program was not found, 126 for any other failure (the
+      // child's own _exit code only shapes its wait status).
+      const notFound = r.step === 'exec' && (r.errno === Errno.ENOENT || r.errno === Errno.ENOTDIR)
+      const what = r.step === 'exec' ? `exec ${cfg.program[0]} failed` : `${r.step} failed`
       log.fatal('spawn-failed', `${what}: ${r.message}`, { program: cfg.program[0], errno: r.errno })
       this.finish(notFound ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE)
       return
@@ -144,7 +146,7 @@ export class Supervisor {
   }
 
   /** One line on what this run could not do as tini would (issue 10, items 6-8). */
-  private reportDegraded(r: { argvExact?: boolean; envExact?: boolean }): void {
+  private reportDegraded(r: { argvExact: boolean; envExact: boolean }): void {
     const notes = [...this.degraded]
     if (r.argvExact === false) {
       // Only JS strings were left: invalid UTF-8 became U+FFFD. Say so always
@@ -168,19 +170,28 @@ export class Supervisor {
   private onEvents(events: NativeEvent[]): void {
     // tini logs this at -vvv for each SIGCHLD it handles (its ci/run_build.sh
     // greps for it); here, once per batch that reaped something.
-    if (this.log.enabled('debug') && events.some((ev) => ev.type === EVENT_REAPED)) this.log.debug('sigchld', 'Received SIGCHLD')
+    if (this.log.enabled('debug') && events.some((ev) => ev.type === 'reaped' || ev.type === 'programExited')) this.log.debug('sigchld', 'Received SIGCHLD')
     for (const ev of events) {
-      if (ev.type === EVENT_REAPED) this.onReaped(ev)
-      else if (ev.type === EVENT_STOPPED) this.onStopped(ev)
-      else this.onSignal(ev)
+      switch (ev.type) {
+        case 'reaped':
+          this.onReaped(ev)
+          break
+        case 'stopped':
+          this.onStopped(ev)
+          break
+        case 'signal':
+          this.onSignal(ev)
+          break
+        case 'programExited':
+          // Exactly once per program (the addon keeps it apart from the ring,
+          // which a storm may overflow).
+          if (this.programPid > 0 && !this.finishing) void this.onProgramExit(ev.status)
+          break
+      }
     }
-    // The ring may overflow in a storm; the program's status is kept apart.
-    const st = this.native.stats()
-    if (this.programPid > 0 && st.childStatus >= 0 && !this.finishing) void this.onProgramExit(st.childStatus)
   }
 
-  private onReaped(ev: NativeEvent): void {
-    if (ev.pid === this.programPid) return // handled through stats().childStatus
+  private onReaped(ev: ReapedEvent): void {
     this.orphans++
     const level = this.cfg.warnOnReap ? 'warn' : 'debug'
     if (!this.log.enabled(level)) return
@@ -195,8 +206,8 @@ export class Supervisor {
     this.log.log(level, 'reaped', msg, fields)
   }
 
-  private onStopped(ev: NativeEvent): void {
-    const name = signalName(ev.status, this.rt)
+  private onStopped(ev: StoppedEvent): void {
+    const name = signalName(ev.signal, this.rt)
     this.log.debug('stopped', `Child stopped by '${name}': stopping tini-ts's job too (job control)`, { pid: ev.pid, signal: name })
   }
 
@@ -209,23 +220,23 @@ export class Supervisor {
     }
   }
 
-  private onSignal(ev: NativeEvent): void {
-    const name = signalName(ev.status, this.rt)
-    const sentAs = ev.extra === 0 ? 'dropped' : signalName(ev.extra, this.rt)
-    const fields = { signal: name, sentAs, target: ev.pid, sender: ev.sender }
+  private onSignal(ev: SignalEvent): void {
+    const name = signalName(ev.signal, this.rt)
+    const sentAs = ev.sentAs === 0 ? 'dropped' : signalName(ev.sentAs, this.rt)
+    const fields = { signal: name, sentAs, target: ev.target, sender: ev.sender }
     if (this.cfg.mode === 'pause') {
-      if (ev.status === SIGTERM || ev.status === SIGINT) {
+      if (ev.signal === SIGTERM || ev.signal === SIGINT) {
         this.log.info('exited', `Received ${name} in pause mode: exiting`, { signal: name })
         this.finish(0)
       }
       return
     }
     if (ev.err === 0) {
-      if (ev.extra !== 0) this.forwarded++
-      this.log.debug('forwarded', ev.extra === 0 ? `Dropped signal '${name}' (--rewrite)` : `Passed signal '${name}'${ev.extra !== ev.status ? ` as '${sentAs}'` : ''}`, fields)
-    } else if (ev.err === -1) {
+      if (ev.sentAs !== 0) this.forwarded++
+      this.log.debug('forwarded', ev.sentAs === 0 ? `Dropped signal '${name}' (--rewrite)` : `Passed signal '${name}'${ev.sentAs !== ev.signal ? ` as '${sentAs}'` : ''}`, fields)
+    } else if (ev.err === SIGNAL_HELD) {
       this.log.debug('forwarded', `Holding signal '${name}' until the program runs`, fields)
-    } else if (ev.err === ESRCH) {
+    } else if (ev.err === Errno.ESRCH) {
       this.log.warn('forwarded', `Child was dead when forwarding signal '${name}'`, { ...fields, errno: ev.err })
     } else {
       this.log.warn('forwarded', `Forwarding signal '${name}' failed: errno ${ev.err}`, { ...fields, errno: ev.err })

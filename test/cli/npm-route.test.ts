@@ -45,7 +45,7 @@ t.test('npm pack, install the tarball with --ignore-scripts, run it', { timeout:
   const info = JSON.parse(pack.stdout)[0] as { filename: string; files: { path: string }[] }
   const files = info.files.map((f) => f.path)
   for (const f of ['bin/tini-ts', 'lib/main.js', 'lib/native-loader.js', 'prebuilds/linux-x64/tini-ts.glibc.node',
-    'prebuilds/linux-arm64/tini-ts.glibc.node', 'binding.gyp', 'native/tini_native.c']) {
+    'prebuilds/linux-arm64/tini-ts.glibc.node', 'binding.gyp', 'native/handlers.c', 'native/binding.c']) {
     t.ok(files.includes(f), `the tarball has ${f}`)
   }
   const app = join(work, 'app')

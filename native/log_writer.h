@@ -1,0 +1,10 @@
+/* log_writer.h: see log_writer.c. */
+#ifndef TINI_LOG_WRITER_H
+#define TINI_LOG_WRITER_H
+#include <node_api.h>
+
+napi_value js_log_start(napi_env env, napi_callback_info info);
+napi_value js_log_write(napi_env env, napi_callback_info info);
+napi_value js_log_flush(napi_env env, napi_callback_info info);
+
+#endif
