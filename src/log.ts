@@ -13,6 +13,7 @@
 //   listener, which replaces the addon's forwarding handler.
 import * as fs from 'node:fs'
 import type { LogFormat } from './cli'
+import { escapeControl } from './escape'
 import { Errno, type NativeBinding } from './native'
 
 export type Level = 'fatal' | 'warn' | 'info' | 'debug' | 'trace'
@@ -29,25 +30,12 @@ export function fatalLine(e: unknown): string {
   return `[FATAL tini-ts (${process.pid})] internal error: ${msg.split('\n')[0]}\n`
 }
 
-/** One text log line is one line: control characters (C0, DEL, C1) in a
- * message, e.g. an orphan's command name set with prctl(PR_SET_NAME) to
- * "x\n[WARN  tini-ts (1)] ...", would otherwise forge lines or drive the
- * terminal. They are written as \n, \t, \r or \xNN, and a backslash as \\
- * so the escapes stay unambiguous. (JSON lines are escaped by JSON.) */
-export function escapeControl(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\\\x00-\x1f\x7f-\x9f]/g, (c) => {
-    if (c === '\\') return '\\\\'
-    if (c === '\n') return '\\n'
-    if (c === '\t') return '\\t'
-    if (c === '\r') return '\\r'
-    return '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0')
-  })
-}
 
-/** Events whose message is a constant with line breaks by design (tini's
- * three-line subreaper warning): written as they are. */
-const VERBATIM_EVENTS = new Set(['reaper-check'])
+/** Events whose message has line breaks by design, written as they are:
+ * tini's three-line subreaper warning (a constant), and set-up failures such
+ * as the addon loader's list of attempts, whose parts from outside (paths,
+ * reasons) are escaped where the message is made (src/native-loader.ts). */
+const VERBATIM_EVENTS = new Set(['reaper-check', 'setup'])
 
 /** Where formatted lines go. */
 export interface LineSink {

@@ -30,6 +30,7 @@
 // images /tmp too, so every candidate directory is tried in turn.
 import * as fs from 'node:fs'
 import * as path from 'node:path'
+import { escapeControl } from './escape'
 import type { NativeBinding } from './native'
 
 export const ADDON_FILE = 'tini_native.node'
@@ -74,7 +75,7 @@ export class NativeLoadError extends Error {
   ) {
     super(
       `cannot load the native addon ${ADDON_FILE}; tried:\n` +
-        tried.map((t) => `  ${t.where}: ${t.why}`).join('\n') +
+        tried.map((t) => `  ${escapeControl(t.where)}: ${escapeControl(t.why)}`).join('\n') +
         `\n${fixHint(route)}`,
     )
     this.name = 'NativeLoadError'
