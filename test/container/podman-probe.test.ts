@@ -167,7 +167,7 @@ if (missing) {
     t.test("kube play, a hung probe with the README's recipe: fails within timeoutSeconds, leaves nothing", async (t) => {
       const dir = probeDir(t)
       const c = await playPod(t, image, [...recipe, '/probe/hung.sh'], dir)
-      type Entry = { Start: string; End: string; ExitCode: number }
+      type Entry = { Start: string; End: string; ExitCode: number; Output: string }
       const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
       const took = async () =>
         (JSON.parse(String((await podman(['inspect', '-f', '{{json .State.Health.Log}}', c.name])).stdout)) as Entry[]).map((l) => Date.parse(l.End) - Date.parse(l.Start))
@@ -183,7 +183,14 @@ if (missing) {
       // On an idle machine the hung probe takes 750-900 ms, under timeoutSeconds with room to
       // spare; on a loaded one podman's exec alone can take more than the 0.4 s margin, so the
       // bound is the recipe's own 400 + 200 ms plus that exec time, not a fixed 1 s.
-      t.ok(hung.length >= 3 && median(hung) < base + 400 + 200 + 250, `the hung probes ended within --timeout + --grace of a plain probe's time (median ${median(hung)} ms, plain ${base} ms)`)
+      // The deadline is kept by tini-ts itself, not by podman's kill at timeoutSeconds: every hung
+      // run logged tini-ts's own --timeout. How long that took depends on the machine's load
+      // (podman's exec alone took 0.1-0.5 s here), so the times are reported, not asserted
+      // (speed lives in benchmarks); the recipe's margin is measured in the README.
+      const hungLog = JSON.parse(String((await podman(['inspect', '-f', '{{json .State.Health.Log}}', c.name])).stdout)) as Entry[]
+      t.ok(hungLog.length >= 3, 'three hung runs logged')
+      for (const l of hungLog) t.match(l.Output, /still running after 400ms/, "tini-ts's --timeout ended the run")
+      t.comment(`median hung ${median(hung)} ms, plain ${base} ms`)
       await sleep(500)
       t.same(psInContainer(c.pid).filter((p) => p.pid !== 1), [], 'nothing but PID 1: the TERM-ignoring survivor was killed and reaped')
     })
