@@ -76,13 +76,16 @@ int arg_int(napi_env env, size_t argc, napi_value *argv, size_t i, int64_t lo, i
   return 1;
 }
 
+/* Throws "usage: NAME must be KIND"; returns 0 for the caller to return. */
+static int must_be(napi_env env, const char *usage, const char *name, const char *kind) {
+  char what[120];
+  snprintf(what, sizeof what, "%s must be %s", name, kind);
+  type_error(env, usage, what);
+  return 0;
+}
+
 int arg_bool(napi_env env, size_t argc, napi_value *argv, size_t i, const char *usage, const char *name, bool *out) {
-  if (type_at(env, argc, argv, i) != napi_boolean) {
-    char what[120];
-    snprintf(what, sizeof what, "%s must be a boolean", name);
-    type_error(env, usage, what);
-    return 0;
-  }
+  if (type_at(env, argc, argv, i) != napi_boolean) return must_be(env, usage, name, "a boolean");
   napi_get_value_bool(env, argv[i], out);
   return 1;
 }
@@ -91,12 +94,7 @@ int arg_array(napi_env env, size_t argc, napi_value *argv, size_t i, const char 
               uint32_t *len) {
   bool is = false;
   if (i < argc) napi_is_array(env, argv[i], &is);
-  if (!is) {
-    char what[120];
-    snprintf(what, sizeof what, "%s must be an array", name);
-    type_error(env, usage, what);
-    return 0;
-  }
+  if (!is) return must_be(env, usage, name, "an array");
   napi_get_array_length(env, argv[i], len);
   return 1;
 }
