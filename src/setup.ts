@@ -1,0 +1,72 @@
+// Phase 1 of a run (catatonit's "setup may bail"): everything that may fail
+// before a program exists. Each failure is a SetupError naming what failed;
+// the supervisor turns it into one log line and the exit code, in one place.
+import type { Config } from './cli'
+import { Events } from './events'
+import { inheritedFds } from './inherited-fds'
+import type { Logger } from './log'
+import type { NativeBinding } from './native'
+import { forwardingMap } from './rewrite'
+import { forwardedSignals, IGNORED_SIGNALS, OWN_ACT_SIGNALS, type RtRange } from './signals'
+
+/** The init's own exit code when set-up fails (tini exits 1 for any failure
+ * before its child runs). */
+export const EXIT_SETUP = 1
+
+export type SetupStep = 'fds' | 'addon' | 'prctl' | 'handlers'
+
+/** Set-up could not complete: nothing was started. */
+export class SetupError extends Error {
+  readonly exitCode = EXIT_SETUP
+  constructor(
+    readonly kind: SetupStep,
+    message: string,
+  ) {
+    super(message)
+    this.name = 'SetupError'
+  }
+}
+
+export interface Prepared {
+  rt: RtRange
+  clockTicks: number
+  /** descriptors handed to us that the program gets too (read before we open any) */
+  inherited: number[]
+  /** what this run cannot do as tini would (no /proc, ...), said once at -v */
+  degraded: string[]
+  events: Events
+}
+
+/** Runs `fn`; any error becomes a SetupError of `kind` (prefix: what failed). */
+function step<T>(kind: SetupStep, prefix: string, fn: () => T): T {
+  try {
+    return fn()
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e)
+    throw new SetupError(kind, prefix + msg)
+  }
+}
+
+/** Throws SetupError only. */
+export function setUp(cfg: Config, native: NativeBinding, log: Logger): Prepared {
+  // First: no descriptor of ours may exist yet among those we read.
+  const inh = step('fds', 'cannot list the inherited descriptors: ', () => inheritedFds(native.fdFacts()))
+  const s = step('addon', 'addon set-up failed: ', () => native.setup())
+  const rt = { min: s.sigrtmin, max: s.sigrtmax }
+  // prctl(2) PR_SET_PDEATHSIG / PR_SET_CHILD_SUBREAPER: the addon's message
+  // names the call and the errno.
+  step('prctl', '', () => {
+    if (cfg.parentDeathSignal !== undefined) native.setParentDeathSignal(cfg.parentDeathSignal)
+    if (cfg.subreaper) native.setSubreaper()
+  })
+  const events = new Events(cfg, native, log, rt, s.clockTicks)
+  step('handlers', 'cannot install the signal handlers: ', () => {
+    const details = cfg.warnOnReap || log.enabled('debug') || (cfg.logFormat === 'json' && log.enabled('info'))
+    native.setPolicy(forwardingMap(cfg.rewrite, rt), cfg.killProcessGroup, details)
+    // The handlers wake us through a uv_async_t on this loop: no timer, no
+    // wake-up while nothing happens, and no node:net to load.
+    events.listen()
+    native.installHandlers(forwardedSignals(rt), [...IGNORED_SIGNALS], [...OWN_ACT_SIGNALS])
+  })
+  return { rt, clockTicks: s.clockTicks, inherited: inh.fds, degraded: [...inh.notes], events }
+}
