@@ -68,17 +68,18 @@ t.test('unsafeDirReason: the mode rules', async (t) => {
   t.match(unsafeDirReason(path.join(base, 'missing'), uid), /ENOENT/)
 })
 
-t.test('unsafeDirReason: the owner rule', async (t) => {
+const euid = process.geteuid?.() ?? 0
+
+t.test('unsafeDirReason: our directory, as seen by another uid, is refused', { skip: euid === 0 && 'as root every directory of ours is root\'s' }, async (t) => {
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'tini-ts-loader-'))
   t.teardown(() => fs.rmSync(base, { recursive: true, force: true }))
-  const uid = process.geteuid?.() ?? 0
-  if (uid !== 0) {
-    // Ours, as seen by someone else: refused, since we could swap the file.
-    t.match(unsafeDirReason(base, uid + 1), new RegExp(`${base} is owned by uid ${uid}, not by root or uid ${uid + 1}`))
-    t.equal(unsafeDirReason(base, uid), undefined)
-    t.skip('a directory owned by another user needs root to make')
-    return
-  }
+  t.match(unsafeDirReason(base, euid + 1), new RegExp(`${base} is owned by uid ${euid}, not by root or uid ${euid + 1}`))
+  t.equal(unsafeDirReason(base, euid), undefined)
+})
+
+t.test('unsafeDirReason: another user\'s directory is refused', { skip: euid !== 0 && 'making a directory owned by another user needs root' }, async (t) => {
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'tini-ts-loader-'))
+  t.teardown(() => fs.rmSync(base, { recursive: true, force: true }))
   const other = path.join(base, 'other')
   fs.mkdirSync(other, { mode: 0o700 })
   fs.chownSync(other, 12345, 12345)

@@ -13,7 +13,6 @@ const SIGINT = 2
 const SIGHUP = 1
 const SIGKILL = 9
 const SIGTERM = 15
-const SIGCONT = 18
 const exited = (code: number) => code << 8
 
 function config(args: string[]): Config {
