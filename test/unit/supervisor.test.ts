@@ -271,3 +271,22 @@ t.test('the terminal: taken when ours, given back at exit only from the program'
   c.native.exitProgram(exited(0))
   await c.run
 })
+
+t.test('JSON logs: a reaped orphan\'s fields (status, name, age); held and failed forwards', async (t) => {
+  const { native, out, run } = start(['--log-format', 'json', '-w', '-v', 'prog'])
+  native.emit(
+    { type: 'reaped', pid: 556, status: exited(2), start: 1, comm: 'old' },
+    { type: 'signal', signal: SIGHUP, sentAs: SIGHUP, target: 0, err: -1, sender: 0 },
+    { type: 'signal', signal: SIGINT, sentAs: SIGINT, target: 1000, err: Errno.EACCES, sender: 0 },
+  )
+  await settle()
+  native.exitProgram(exited(0))
+  t.equal(await run, 0)
+  const docs = out.lines.join('').trim().split('\n').map((l) => JSON.parse(l))
+  const reaped = docs.find((d) => d.event === 'reaped')
+  t.match(reaped, { level: 'warn', pid: 556, comm: 'old', code: 2 })
+  t.type(reaped.livedMs, 'number', 'its age, from its start time and /proc/uptime')
+  t.match(docs.find((d) => d.event === 'forwarded' && d.errno === Errno.EACCES), { level: 'warn', msg: "Forwarding signal 'SIGINT' failed: errno 13" })
+  t.notOk(docs.some((d) => /Holding/.test(d.msg)), 'held signals are debug lines (not at -v)')
+  t.match(docs.find((d) => d.event === 'summary'), { code: 0, orphansReaped: 1, signalsForwarded: 0, eventsDropped: 0 })
+})
