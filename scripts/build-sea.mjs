@@ -154,25 +154,7 @@ async function bundle(entry, outFile, defines) {
     // a SEA's require() only loads built-ins: everything else must be inside,
     // except node-gyp-build, which src/native-loader.ts needs on the npm route only
     external: ['node-gyp-build'],
-    plugins: [lazyCommanderChildProcess],
   })
-}
-
-// commander requires node:child_process at load, for executable subcommands,
-// which tini-ts has none of; loading it pulls net, stream, dgram... into every
-// start (~1 ms of a ~23 ms budget, bench/RESULTS.md). Require it on first use.
-const lazyCommanderChildProcess = {
-  name: 'lazy-commander-child-process',
-  setup(build) {
-    build.onLoad({ filter: /commander[\\/]lib[\\/]command\.js$/ }, async (args) => {
-      const src = await fs.promises.readFile(args.path, 'utf8')
-      const eager = "const childProcess = require('node:child_process');"
-      if (!src.includes(eager)) return undefined // commander changed: bundle it as it is
-      const lazy =
-        'const childProcess = { spawn: (...a) => require(\'node:child_process\').spawn(...a) };'
-      return { contents: src.replace(eager, lazy), loader: 'js' }
-    })
-  },
 }
 
 export async function buildSea(opts) {

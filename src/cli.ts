@@ -75,7 +75,7 @@ function logFormatOption(value: string): string {
 
 /**
  * The options, once: the parser below reads this table, and so does the help
- * text (commander, loaded only to render it). `key` names the parsed value;
+ * text (helpText). `key` names the parsed value;
  * `parse` folds a value into the previous one; no `value` = a flag.
  */
 interface OptionSpec {
@@ -111,24 +111,47 @@ const OPTIONS: OptionSpec[] = [
 const flagsOf = (o: OptionSpec) => [o.short && `-${o.short}`, o.long && `--${o.long}`].filter(Boolean).join(', ')
 const nameOf = (o: OptionSpec) => `${flagsOf(o)}${o.value ? ` <${o.value}>` : ''}`
 
-/** The help text, rendered by commander from the option table. Loaded only
- * when asked for: commander costs ~2-3 ms of a ~23 ms start-up
- * (bench/RESULTS.md), and the run path never shows help. */
+/** Greedy word wrap of `text` to `width` columns, later lines indented by `indent`. */
+function wrap(text: string, width: number, indent: string): string {
+  const lines: string[] = []
+  let line = ''
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line)
+      line = word
+    } else line = line ? `${line} ${word}` : word
+  }
+  lines.push(line)
+  return lines.join(`\n${indent}`)
+}
+
+/** The help text, rendered from the option table (the layout commander's
+ * help had: terms in a column, descriptions wrapped at 100 columns). */
 export function helpText(): string {
-  const { Command } = require('commander') as typeof import('commander')
-  const cmd = new Command('tini-ts')
-    .usage('[OPTIONS] [--] PROGRAM [ARGS...] | --version')
-    .description(
-      'Execute PROGRAM under the supervision of a valid init process (tini-ts): forward signals to it,\n' +
-      'reap zombies, exit with its status.\n' +
-        'Options stop at the first word that is not an option.',
-    )
-    .argument('[PROGRAM...]', 'the program to run, and its arguments')
-    .helpOption('-h, --help', 'show this help message and exit')
-    .version(`tini-ts version ${VERSION}`, '--version', 'show version and exit')
-    .configureOutput({ getOutHelpWidth: () => 100, getErrHelpWidth: () => 100 })
-  for (const o of OPTIONS) cmd.option(nameOf(o), o.help)
-  return cmd.helpInformation()
+  const WIDTH = 100
+  const items: [string, string][] = [
+    ['--version', 'show version and exit'],
+    ...OPTIONS.map((o): [string, string] => [nameOf(o), o.help]),
+    ['-h, --help', 'show this help message and exit'],
+  ]
+  const args: [string, string][] = [['PROGRAM', 'the program to run, and its arguments']]
+  const termWidth = Math.max(...[...items, ...args].map(([term]) => term.length))
+  const indent = ' '.repeat(2 + termWidth + 2)
+  const item = ([term, help]: [string, string]) => `  ${term.padEnd(termWidth)}  ${wrap(help, WIDTH - indent.length, indent)}`
+  return [
+    'Usage: tini-ts [OPTIONS] [--] PROGRAM [ARGS...] | --version',
+    '',
+    'Execute PROGRAM under the supervision of a valid init process (tini-ts): forward signals to it,',
+    'reap zombies, exit with its status.',
+    'Options stop at the first word that is not an option.',
+    '',
+    'Arguments:',
+    ...args.map(item),
+    '',
+    'Options:',
+    ...items.map(item),
+    '',
+  ].join('\n')
 }
 
 type Parsed = Record<string, any> & { args: string[] }

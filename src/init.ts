@@ -1,7 +1,7 @@
 // Entry point of the executable and of bin/tini-ts: take the signals first
 // (src/early-signals.ts), then require the rest. `require`, not `import`:
-// imports are evaluated before this module's body, and main's (commander,
-// pino's loader, the supervisor) would then run inside the window.
+// imports are evaluated before this module's body, and main's (pino's
+// loader, the supervisor) would then run inside the window.
 import * as fs from 'node:fs'
 import { claimEntry, takeSignals } from './early-signals'
 import { fatalLine } from './log'
