@@ -167,7 +167,7 @@ function getopt(args: string[]): { kind: 'parsed'; opts: Parsed } | ParseOutcome
   const byShort = new Map(OPTIONS.filter((o) => o.short).map((o) => [o.short as string, o]))
   const byLong = new Map(OPTIONS.filter((o) => o.long).map((o) => [o.long as string, o]))
   const take = (o: OptionSpec, value: string | undefined): string | undefined => {
-    if (o.count) out[o.key] = (out[o.key] ?? 0) + 1
+    if (o.count) out[o.key] = ((out[o.key] as number | undefined) ?? 0) + 1
     else if (!o.value) out[o.key] = true
     else if (value === undefined) return `option '${nameOf(o)}' argument missing`
     else {

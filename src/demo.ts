@@ -12,6 +12,7 @@
 // then `tini-ts -s`.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import * as fs from 'node:fs'
+import { isatty } from 'node:tty'
 import { scanProcesses } from './process-tree'
 
 const ORPHANS = 24
@@ -59,7 +60,7 @@ async function waitForChildOf(pid: number, timeoutMs = 3000): Promise<number> {
 
 class Screen {
   private drawn = 0
-  private readonly tty = fs.existsSync('/proc/self/fd/1') && require('node:tty').isatty(1)
+  private readonly tty = fs.existsSync('/proc/self/fd/1') && isatty(1)
   constructor(private readonly out: (s: string) => void) {}
 
   draw(rows: [string, number | undefined, string][], final = false): void {
@@ -103,6 +104,7 @@ async function phase(
     workload = holder
   } else {
     // This process becomes the subreaper and never reaps what it did not spawn.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the addon loads only in this branch
     const { loadNative } = require('./native-loader') as typeof import('./native-loader')
     loadNative().setSubreaper()
     holder = spawn('sh', ['-c', LEAKY_WORKLOAD], { stdio: 'ignore' })
@@ -112,7 +114,7 @@ async function phase(
   const finished = new Promise<void>((r) => workload.once('exit', () => r()))
   let done = false
   void finished.then(() => (done = true))
-  let last = 0
+  let last: number
   while (!done) {
     last = zombiesOf(reaper)
     onSample(last)

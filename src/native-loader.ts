@@ -273,7 +273,7 @@ function extractAndLoad(base: string, data: Uint8Array): NativeBinding {
     try {
       return dlopen(target)
     } catch (e) {
-      throw new Error(reason(e, target))
+      throw new Error(reason(e, target), { cause: e })
     }
   } finally {
     // the mapping outlives the descriptor and the name

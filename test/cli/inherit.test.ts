@@ -2,7 +2,7 @@
 // clean signal state, and no descriptor of the runtime.
 import t from 'tap'
 import { execa } from 'execa'
-import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs'
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { children, killTree, signalMasks, hasSignal, tiniArgv, waitFor } from '../helpers/tini'

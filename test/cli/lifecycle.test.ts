@@ -93,7 +93,7 @@ t.test('--cleanup terminates every remaining descendant and keeps the program st
 t.test('no /proc: --timeout and the cleanup still reach the program\'s process group', async (t) => {
   const ts = (args: string[]) => tiniArgv(args).map((a) => `'${a}'`).join(' ')
   const noProc = (cmd: string) => execa('unshare', ['--mount', '--pid', '--fork', 'bash', '-c', `umount -l /proc && ${cmd}`], { reject: false, timeout: 30_000 })
-  let t0 = Date.now()
+  const t0 = Date.now()
   let r = await noProc(`${ts(['--timeout', '300ms', '--grace', '200ms', '--'])} sh -c 'sleep 5'`)
   t.equal(r.exitCode, 124, '--timeout: exit 124')
   t.ok(Date.now() - t0 < 3000, `--timeout stopped the program (${Date.now() - t0} ms)`)
@@ -111,7 +111,7 @@ t.test('no /proc: --timeout and the cleanup still reach the program\'s process g
 async function signalReporter(t: Test, tiniArgs: string[]) {
   const dir = mkdtempSync(join(tmpdir(), 'tini-ts-rw-'))
   const ready = join(dir, 'ready')
-  const script = `for s in TERM USR1 USR2 HUP; do trap "echo got \$s" \$s; done; trap 'echo got INT; exit 0' INT; touch ${ready}; while :; do sleep 0.05; done`
+  const script = `for s in TERM USR1 USR2 HUP; do trap "echo got $s" $s; done; trap 'echo got INT; exit 0' INT; touch ${ready}; while :; do sleep 0.05; done`
   const [file, ...rest] = tiniArgv([...tiniArgs, '--', 'sh', '-c', script])
   const p = execa(file, rest, { reject: false, timeout: 30_000 })
   t.teardown(() => p.kill('SIGKILL'))

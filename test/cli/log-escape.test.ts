@@ -27,7 +27,7 @@ for (const flags of [['-w'], ['-vvv'], ['-w', '-vvv']]) {
   t.test(`text log (${flags.join(' ')}): a newline in a reaped orphan's name does not start a line`, async (t) => {
     const r = await run(flags)
     t.equal(r.exitCode, 0)
-    t.match(r.stderr, /Reaped zombie process with pid=\d+ \(x\\n\[WARN  FAKE\]\)/, 'the name is shown, escaped')
+    t.match(r.stderr, /Reaped zombie process with pid=\d+ \(x\\n\[WARN {2}FAKE\]\)/, 'the name is shown, escaped')
     const lines = r.stderr.split('\n').filter((l) => l !== '')
     for (const l of lines) t.match(l, /^\[(WARN |INFO |DEBUG|TRACE|FATAL) tini-ts \(\d+\)\] /, `a real log line: ${JSON.stringify(l)}`)
     t.notOk(lines.some((l) => l.startsWith('[WARN  FAKE]')), 'no forged line')

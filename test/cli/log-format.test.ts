@@ -41,7 +41,7 @@ t.test('TINI_TS_LOG_FORMAT=json selects json; the default is tini-like text', as
   const j = await run(['-s', '-v', '--', 'true'], { TINI_TS_LOG_FORMAT: 'json' })
   t.ok(j.stderr.split('\n').filter(Boolean).every((l) => typeof JSON.parse(l).msg === 'string'))
   const x = await run(['-s', '-v', '--', 'true'])
-  t.match(x.stderr, /^\[INFO  tini-ts \(\d+\)\] Spawned child process 'true' with pid '\d+'$/m)
+  t.match(x.stderr, /^\[INFO {2}tini-ts \(\d+\)\] Spawned child process 'true' with pid '\d+'$/m)
   const bad = await run(['-s', '--', 'true'], { TINI_TS_LOG_FORMAT: 'yaml' })
   t.equal(bad.exitCode, 1)
   t.match(bad.stderr, /TINI_TS_LOG_FORMAT must be text or json/)

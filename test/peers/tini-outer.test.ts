@@ -8,7 +8,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { missingPython, peerEnv, peerSources, runSections, scratchBin, tiniTsBinary } from './peers'
+import { missingPython, peerEnv, peerSources, scratchBin, tiniTsBinary } from './peers'
 
 const sources = peerSources()
 const noPython = missingPython(['psutil', 'pexpect', 'lib2to3'])

@@ -121,7 +121,7 @@ t.test('the probe answers promptly: stdout reaches EOF within the grace period, 
     t.equal(r.stdout, 'PONG')
     t.ok(ms >= 2500, `EOF after ${ms} ms: the survivor's 3 s`)
   })
-  for (const [mode, flags] of MODES) {
+  for (const [, flags] of MODES) {
     t.test(`tini-ts -s --grace ${GRACE_MS}ms ${flags.join(' ')}`, async (t) => {
       const pid1 = await namespace(t)
       // the same probe with nothing left behind: nsenter's and tini-ts's own start on this machine now
