@@ -48,6 +48,7 @@ import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { HOST_ARCH, ARCHES, ensureRuntime, runnerFor } from './runtime.mjs'
 import { neutralizeRuntimeEnv } from './runtime-env.mjs'
+import { parseCommandLine } from './cli-args.mjs'
 
 const require = createRequire(import.meta.url)
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -74,46 +75,32 @@ const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'
 export const RUNTIME_FLAGS = ['--disable-sigusr1', '--v8-pool-size=1', '--disable-wasm-trap-handler', '--jitless']
 
 function parseArgs(argv) {
+  const v = parseCommandLine(argv, {
+    entry: { type: 'string' },
+    out: { type: 'string' },
+    arch: { type: 'string' },
+    addon: { type: 'string' },
+    'no-addon': { type: 'boolean' },
+    'no-bundle': { type: 'boolean' },
+    'no-code-cache': { type: 'boolean' },
+    strip: { type: 'boolean' },
+    'no-runtime-flags': { type: 'boolean' },
+    'exec-argv': { type: 'string', multiple: true },
+    keep: { type: 'boolean' },
+    quiet: { type: 'boolean', short: 'q' },
+  }, fileURLToPath(import.meta.url))
   const o = {
-    entry: undefined,
-    out: undefined,
-    arch: undefined,
-    addon: undefined,
-    noAddon: false,
-    bundle: true,
-    codeCache: true,
-    strip: false,
-    keep: false,
-    quiet: false,
-    execArgv: [...RUNTIME_FLAGS],
-  }
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]
-    const val = () => {
-      const v = argv[++i]
-      if (v === undefined) throw new Error(`${a} needs a value`)
-      return v
-    }
-    switch (a) {
-      case '--entry': o.entry = val(); break
-      case '--out': o.out = val(); break
-      case '--arch': o.arch = val(); break
-      case '--addon': o.addon = val(); break
-      case '--no-addon': o.noAddon = true; break
-      case '--no-bundle': o.bundle = false; break
-      case '--no-code-cache': o.codeCache = false; break
-      case '--strip': o.strip = true; break
-      case '--no-runtime-flags': o.execArgv = o.execArgv.filter((f) => !RUNTIME_FLAGS.includes(f)); break
-      case '--exec-argv': o.execArgv.push(...val().split(/\s+/).filter(Boolean)); break
-      case '--keep': o.keep = true; break
-      case '--quiet': case '-q': o.quiet = true; break
-      case '--help': case '-h':
-        process.stdout.write(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8')
-          .split('\n').filter((l) => l.startsWith('//')).slice(0, 42).map((l) => l.slice(3)).join('\n') + '\n')
-        process.exit(0)
-        break
-      default: throw new Error(`unknown option ${a} (see --help)`)
-    }
+    entry: v.entry,
+    out: v.out,
+    arch: v.arch,
+    addon: v.addon,
+    noAddon: v['no-addon'] ?? false,
+    bundle: !v['no-bundle'],
+    codeCache: !v['no-code-cache'],
+    strip: v.strip ?? false,
+    keep: v.keep ?? false,
+    quiet: v.quiet ?? false,
+    execArgv: [...(v['no-runtime-flags'] ? [] : RUNTIME_FLAGS), ...(v['exec-argv'] ?? []).flatMap((a) => a.split(/\s+/).filter(Boolean))],
   }
   const defaultEntry = o.entry === undefined
   if (o.arch !== undefined && !ARCHES.includes(o.arch)) throw new Error(`--arch ${o.arch}: one of ${ARCHES.join(', ')}`)
