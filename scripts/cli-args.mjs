@@ -23,7 +23,7 @@ export function parseCommandLine(argv, options, scriptFile) {
     ;({ values } = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }))
   } catch (e) {
     // parseArgs's messages are several sentences with advice for node itself
-    throw new Error(`${String(e.message).split('\n')[0].split('. ')[0]} (see --help)`)
+    throw new Error(`${String(e.message).split('\n')[0].split('. ')[0]} (see --help)`, { cause: e })
   }
   if (values.help) {
     const lines = fs.readFileSync(scriptFile, 'utf8').split('\n').filter((l) => !l.startsWith('#!'))
