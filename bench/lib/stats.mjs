@@ -1,0 +1,42 @@
+// Statistics over the raw samples: quantiles, medians, the per-contender summary.
+export const sorted = (a) => [...a].sort((x, y) => x - y)
+export function quantile(a, q) {
+  if (a.length === 0) return NaN
+  const s = sorted(a)
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]
+}
+export const median = (a) => {
+  if (a.length === 0) return NaN
+  const s = sorted(a)
+  const m = s.length >> 1
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
+}
+export const mean = (a) => a.reduce((x, y) => x + y, 0) / a.length
+
+export function summarise(raw) {
+  const s = {}
+  for (const [key, r] of Object.entries(raw)) {
+    const x = {}
+    if (r.startup.length) Object.assign(x, { startupMs: median(r.startup), startupMinMs: Math.min(...r.startup), startupP90Ms: quantile(r.startup, 0.9), startupN: r.startup.length, startupCpuMs: median(r.startupCpu) })
+    if (r.memory.length) {
+      Object.assign(x, {
+        rssAnonKiB: median(r.memory.map((m) => m.rssAnonKiB)),
+        hwmKiB: median(r.memory.map((m) => m.hwmKiB)),
+        threads: Math.max(...r.memory.map((m) => m.threads)),
+        wakeups: median(r.memory.map((m) => m.wakeups)),
+        wakeupsMax: Math.max(...r.memory.map((m) => m.wakeups)),
+        memoryN: r.memory.length,
+      })
+    }
+    if (r.storm.length) Object.assign(x, { drainMs: median(r.storm.map((m) => m.drain_ms)), drainMaxMs: Math.max(...r.storm.map((m) => m.drain_ms)), peakZombies: Math.max(...r.storm.map((m) => m.peak)), createMs: median(r.storm.map((m) => m.create_ms)), stormN: r.storm.length })
+    // PID 1's own CPU (utime+stime) per reaped orphan, and its heap after the storm.
+    const perOrphan = (runs) => median(runs.map((m) => (m.init_cpu_ms * 1000) / m.orphans))
+    if (r.storm.length && r.storm[0].init_cpu_ms >= 0) Object.assign(x, { stormCpuUs: perOrphan(r.storm), stormAnonKiB: Math.max(...r.storm.map((m) => m.init_rss_anon_kib)) })
+    if (r.stormW.length && r.stormW[0].init_cpu_ms >= 0) Object.assign(x, { stormWCpuUs: perOrphan(r.stormW), stormWAnonKiB: Math.max(...r.stormW.map((m) => m.init_rss_anon_kib)), stormWDrainMs: median(r.stormW.map((m) => m.drain_ms)) })
+    if (r.burst.length) Object.assign(x, { burstDrainMs: median(r.burst.map((m) => m.drain_ms)), burstPeak: Math.max(...r.burst.map((m) => m.peak)), burstN: r.burst.length })
+    if (r.signal.length) Object.assign(x, { sigP50Us: quantile(r.signal, 0.5), sigP99Us: quantile(r.signal, 0.99), sigMeanUs: mean(r.signal), sigN: r.signal.length, sigLost: r.lost })
+    x.errors = r.errors
+    s[key] = x
+  }
+  return s
+}
