@@ -41,6 +41,12 @@ export function targets(s) {
   ]
 }
 
+/** A Markdown table: the header row, its rule, one row per item, then a blank line. */
+function table(header, items, row) {
+  const line = (cells) => `| ${cells.join(' | ')} |`.replace(/\|  \|/g, '| |')
+  return [line(header), `|${'---|'.repeat(header.length)}`, ...items.map((x) => line(row(x))), '']
+}
+
 export function markdown(res) {
   const { summary: s, machine: m, cfg, list, versions } = res
   const L = []
@@ -53,48 +59,41 @@ export function markdown(res) {
   L.push('')
   L.push('### Targets (tini-ts, ratios from this run)')
   L.push('')
-  L.push('| metric | target | measured | |')
-  L.push('|---|---|---|---|')
-  for (const t of targets(s)) L.push(`| ${t.name} | ${t.target} | ${t.measured} | ${mark(t.holds)} |`)
-  L.push('')
+  L.push(...table(['metric', 'target', 'measured', ''], targets(s), (t) => [t.name, t.target, t.measured, mark(t.holds)]))
   L.push('### Results')
   L.push('')
-  L.push('| contender | start-up ms (median) | start-up CPU ms | RssAnon | peak RSS (VmHWM) | threads | idle wake-ups/s | storm drain ms | storm peak zombies | burst drain ms | burst peak zombies | signal p50 µs | signal p99 µs |')
-  L.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|')
-  for (const c of list) {
+  L.push(...table(['contender', 'start-up ms (median)', 'start-up CPU ms', 'RssAnon', 'peak RSS (VmHWM)', 'threads', 'idle wake-ups/s', 'storm drain ms', 'storm peak zombies', 'burst drain ms', 'burst peak zombies', 'signal p50 µs', 'signal p99 µs'], list, (c) => {
     const x = s[c.key]
-    L.push(`| ${c.label} | ${f1(x.startupMs, 2)} | ${f1(x.startupCpuMs, 2)} | ${kib(x.rssAnonKiB)} | ${kib(x.hwmKiB)} | ${x.threads ?? 'n/a'} | ${f1(x.wakeups, 2)} | ${c.pid1 ? f1(x.drainMs, 2) : '—'} | ${c.pid1 ? (x.peakZombies ?? 'n/a') : '—'} | ${c.pid1 ? f1(x.burstDrainMs, 1) : '—'} | ${c.pid1 ? (x.burstPeak ?? 'n/a') : '—'} | ${c.wrap ? f1(x.sigP50Us) : '—'} | ${c.wrap ? f1(x.sigP99Us) : '—'} |`)
-  }
-  L.push('')
+    const pid1 = (v) => (c.pid1 ? v : '—')
+    const wrap = (v) => (c.wrap ? v : '—')
+    return [c.label, f1(x.startupMs, 2), f1(x.startupCpuMs, 2), kib(x.rssAnonKiB), kib(x.hwmKiB), x.threads ?? 'n/a', f1(x.wakeups, 2), pid1(f1(x.drainMs, 2)), pid1(x.peakZombies ?? 'n/a'), pid1(f1(x.burstDrainMs, 1)), pid1(x.burstPeak ?? 'n/a'), wrap(f1(x.sigP50Us)), wrap(f1(x.sigP99Us))]
+  }))
   // Per reaped orphan: PID 1's own user+sys CPU in the storm, plain and -w
   // (one log line per orphan), and its RssAnon after it.
   const withW = list.filter((c) => c.pid1)
   if (withW.some((c) => s[c.key].stormCpuUs !== undefined)) {
     L.push(`Orphan storm (${cfg.size.orphans} orphans), PID 1's own CPU per reaped orphan (user + sys, /proc/1/stat after the drain) and its RssAnon after the storm:`)
     L.push('')
-    L.push('| contender | CPU µs/orphan | × tini | RssAnon after | CPU µs/orphan with -w | × tini -w | RssAnon after, -w |')
-    L.push('|---|---|---|---|---|---|---|')
     const b = s.tini ?? {}
-    for (const c of withW) {
+    L.push(...table(['contender', 'CPU µs/orphan', '× tini', 'RssAnon after', 'CPU µs/orphan with -w', '× tini -w', 'RssAnon after, -w'], withW, (c) => {
       const x = s[c.key]
-      L.push(`| ${c.label} | ${f1(x.stormCpuUs, 1)} | ${rx(ratio(x.stormCpuUs, b.stormCpuUs))} | ${kib(x.stormAnonKiB)} | ${x.stormWCpuUs !== undefined ? f1(x.stormWCpuUs, 1) : '—'} | ${x.stormWCpuUs !== undefined ? rx(ratio(x.stormWCpuUs, b.stormWCpuUs)) : '—'} | ${x.stormWCpuUs !== undefined ? kib(x.stormWAnonKiB) : '—'} |`)
-    }
-    L.push('')
+      const w = (v) => (x.stormWCpuUs !== undefined ? v : '—')
+      return [c.label, f1(x.stormCpuUs, 1), rx(ratio(x.stormCpuUs, b.stormCpuUs)), kib(x.stormAnonKiB), w(f1(x.stormWCpuUs, 1)), w(rx(ratio(x.stormWCpuUs, b.stormWCpuUs))), w(kib(x.stormWAnonKiB))]
+    }))
   }
   for (const [base, label] of [['floor', 'the floor'], ['tini', 'tini']]) {
     if (!s[base]) continue
     L.push(`Ratios against ${label} (contender ÷ ${label}; lower is better):`)
     L.push('')
-    L.push('| contender | start-up | RssAnon | VmHWM | idle wake-ups | storm drain | burst drain | signal p50 | signal p99 |')
-    L.push('|---|---|---|---|---|---|---|---|---|')
-    for (const c of list) {
+    L.push(...table(['contender', 'start-up', 'RssAnon', 'VmHWM', 'idle wake-ups', 'storm drain', 'burst drain', 'signal p50', 'signal p99'], list, (c) => {
       const x = s[c.key]
       const b = s[base]
       const r = (k) => rx(ratio(x[k], b[k]))
+      // the floor has no program: no storm, burst or signal to compare with
+      const rp = (k) => (base === 'floor' ? '—' : r(k))
       const wk = Number.isFinite(x.wakeups) && Number.isFinite(b.wakeups) ? (b.wakeups > 0 ? rx(x.wakeups / b.wakeups) : x.wakeups === 0 ? '= (0)' : '> 0') : 'n/a'
-      L.push(`| ${c.label} | ${r('startupMs')} | ${r('rssAnonKiB')} | ${r('hwmKiB')} | ${wk} | ${base === 'floor' ? '—' : r('drainMs')} | ${base === 'floor' ? '—' : r('burstDrainMs')} | ${base === 'floor' ? '—' : r('sigP50Us')} | ${base === 'floor' ? '—' : r('sigP99Us')} |`)
-    }
-    L.push('')
+      return [c.label, r('startupMs'), r('rssAnonKiB'), r('hwmKiB'), wk, rp('drainMs'), rp('burstDrainMs'), rp('sigP50Us'), rp('sigP99Us')]
+    }))
   }
   const errs = list.flatMap((c) => (s[c.key].errors ?? []).map((e) => `- ${c.key}: ${e}`))
   const lost = list.filter((c) => s[c.key].sigLost).map((c) => `${c.key} lost ${s[c.key].sigLost} signal(s)`)
@@ -107,13 +106,10 @@ export function markdown(res) {
   const z = cfg.size
   L.push('<details><summary>Samples and spreads</summary>')
   L.push('')
-  L.push('| contender | start-up n / min / p90 ms | memory+idle n / max wake-ups/s | storm n / max drain ms / create ms | burst n | signal n / mean µs |')
-  L.push('|---|---|---|---|---|---|')
-  for (const c of list) {
+  L.push(...table(['contender', 'start-up n / min / p90 ms', 'memory+idle n / max wake-ups/s', 'storm n / max drain ms / create ms', 'burst n', 'signal n / mean µs'], list, (c) => {
     const x = s[c.key]
-    L.push(`| ${c.key} | ${x.startupN ?? 0} / ${f1(x.startupMinMs, 2)} / ${f1(x.startupP90Ms, 2)} | ${x.memoryN ?? 0} / ${f1(x.wakeupsMax, 2)} | ${x.stormN ?? 0} / ${f1(x.drainMaxMs, 2)} / ${f1(x.createMs, 0)} | ${x.burstN ?? 0} | ${x.sigN ?? 0} / ${f1(x.sigMeanUs)} |`)
-  }
-  L.push('')
+    return [c.key, `${x.startupN ?? 0} / ${f1(x.startupMinMs, 2)} / ${f1(x.startupP90Ms, 2)}`, `${x.memoryN ?? 0} / ${f1(x.wakeupsMax, 2)}`, `${x.stormN ?? 0} / ${f1(x.drainMaxMs, 2)} / ${f1(x.createMs, 0)}`, x.burstN ?? 0, `${x.sigN ?? 0} / ${f1(x.sigMeanUs)}`]
+  }))
   L.push(`Sizes: start-up ${z.rounds}×${z.startupSub}×${z.startupPer} runs; storm ${z.orphans} orphans, burst ${z.burstOrphans}; ${z.signals} signals per round (gap ${z.signalGapUs}–${2 * z.signalGapUs} µs); settle ${z.settleMs} ms then a ${z.idleMs} ms wake-up window. Floor SEA flags: \`${res.floorFlags.join(' ') || '(defaults)'}\`.`)
   L.push('</details>')
   return L.join('\n')
