@@ -84,7 +84,7 @@ interface OptionSpec {
   key: string
   value?: string
   help: string
-  parse?: (value: string, prev: any) => unknown
+  parse?(value: string, prev: unknown): unknown
   count?: boolean
 }
 
@@ -154,7 +154,7 @@ export function helpText(): string {
   ].join('\n')
 }
 
-type Parsed = Record<string, any> & { args: string[] }
+type Parsed = Record<string, unknown> & { args: string[] }
 
 /**
  * getopt over OPTIONS: short flags cluster (`-vvv`, `-sg`, `-e3`), long ones
