@@ -19,6 +19,19 @@ const noChildProcess = {
   ],
 }
 
+// ... nor by require() or import() (no-restricted-imports sees import
+// declarations only)
+const noChildProcessCall = [
+  {
+    selector: "CallExpression[callee.name='require'][arguments.0.value=/^(node:)?child_process$/]",
+    message: 'src/ spawns through the addon (native.ts), not node:child_process.',
+  },
+  {
+    selector: 'ImportExpression[source.value=/^(node:)?child_process$/]',
+    message: 'src/ spawns through the addon (native.ts), not node:child_process.',
+  },
+]
+
 export default tseslint.config(
   {
     ignores: ['lib/**', 'dist/**', 'build/**', 'prebuilds/**', 'node_modules/**', 'bench/.work/**', '.tap/**', 'test/fixtures/race/**'],
@@ -45,6 +58,7 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': unused,
       '@typescript-eslint/no-explicit-any': 'warn',
       'no-restricted-imports': ['error', noChildProcess],
+      'no-restricted-syntax': ['error', ...noChildProcessCall],
     },
   },
   {
@@ -53,7 +67,7 @@ export default tseslint.config(
     // mode that never runs as PID 1's supervision path, so child_process is
     // allowed here and only here.
     files: ['src/demo.ts'],
-    rules: { 'no-restricted-imports': 'off' },
+    rules: { 'no-restricted-imports': 'off', 'no-restricted-syntax': 'off' },
   },
   {
     // tests, scripts and the bench drive processes from the outside: they

@@ -43,7 +43,7 @@ export function targets(s) {
 
 /** A Markdown table: the header row, its rule, one row per item, then a blank line. */
 function table(header, items, row) {
-  const line = (cells) => `| ${cells.join(' | ')} |`.replace(/\|  \|/g, '| |')
+  const line = (cells) => `| ${cells.join(' | ')} |`.replace(/\| {2}\|/g, '| |')
   return [line(header), `|${'---|'.repeat(header.length)}`, ...items.map((x) => line(row(x))), '']
 }
 
