@@ -34,7 +34,7 @@ const noChildProcessCall = [
 
 export default tseslint.config(
   {
-    ignores: ['lib/**', 'dist/**', 'build/**', 'prebuilds/**', 'node_modules/**', 'bench/.work/**', '.tap/**', 'test/fixtures/race/**'],
+    ignores: ['lib/**', 'dist/**', 'build/**', 'prebuilds/**', 'node_modules/**', 'bench/.work/**', '.tap/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -72,7 +72,7 @@ export default tseslint.config(
   {
     // tests, scripts and the bench drive processes from the outside: they
     // may spawn what they like.
-    files: ['test/**/*.ts', 'test/**/*.js', 'scripts/**/*.mjs', 'bench/**/*.mjs', '*.mjs'],
+    files: ['test/**/*.ts', 'test/**/*.js', 'test/**/*.cjs', 'scripts/**/*.mjs', 'bench/**/*.mjs', '*.mjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 )
