@@ -3,23 +3,18 @@
 //   node bench/compare.mjs [-n RUNS] -- 'CMD A...' 'CMD B...' ...
 // Prints the median, p10 and p90 wall time of each command, its median CPU
 // time (user+sys of it and its children) (fork to exit,
-// measured by bench/fixtures/startup, which bench/run.mjs compiles) and its
+// measured by bench/fixtures/startup, compiled as bench/run.mjs does) and its
 // difference from the first one.
-import { execFileSync, spawnSync } from 'node:child_process'
-import * as fs from 'node:fs'
-import * as path from 'node:path'
+import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { parseCommandLine } from '../scripts/cli-args.mjs'
+import { buildFixtures } from './lib/contenders.mjs'
+import { quantile as q } from './lib/stats.mjs'
 
-const BENCH = path.dirname(fileURLToPath(import.meta.url))
-const helper = path.join(BENCH, '.work', 'startup')
-if (!fs.existsSync(helper)) execFileSync('cc', ['-O2', '-o', helper, path.join(BENCH, 'fixtures', 'startup.c')])
-let n = 40
-const args = process.argv.slice(2)
-const cmds = []
-for (let i = 0; i < args.length; i++) {
-  if (args[i] === '-n') n = Number(args[++i])
-  else if (args[i] !== '--') cmds.push(args[i].split(/\s+/).filter(Boolean))
-}
+const helper = buildFixtures().startup
+const { values, positionals } = parseCommandLine(process.argv.slice(2), { n: { type: 'string', short: 'n' } }, fileURLToPath(import.meta.url), { allowPositionals: true })
+const n = Number(values.n ?? 40)
+const cmds = positionals.map((a) => a.split(/\s+/).filter(Boolean))
 const samples = cmds.map(() => [])
 const cpus = cmds.map(() => [])
 const once = (c) => spawnSync(helper, ['1', ...c], { encoding: 'utf8' }).stdout.trim() // exit status ignored
@@ -35,7 +30,6 @@ for (let i = 0; i < n; i++) {
     }
   }
 }
-const q = (a, p) => { const s = [...a].sort((x, y) => x - y); return s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))] }
 const base = q(samples[0], 0.5)
 cmds.forEach((c, i) => {
   const m = q(samples[i], 0.5)

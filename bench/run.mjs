@@ -39,7 +39,7 @@ import { measureStorm } from './lib/storm.mjs'
 const METRICS = ['startup', 'memory', 'storm', 'burst', 'signal']
 
 function parseArgs(argv) {
-  const v = parseCommandLine(argv, {
+  const { values: v } = parseCommandLine(argv, {
     smoke: { type: 'boolean' },
     rounds: { type: 'string' },
     out: { type: 'string' },

@@ -75,7 +75,7 @@ const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'
 export const RUNTIME_FLAGS = ['--disable-sigusr1', '--v8-pool-size=1', '--disable-wasm-trap-handler', '--jitless']
 
 function parseArgs(argv) {
-  const v = parseCommandLine(argv, {
+  const { values: v } = parseCommandLine(argv, {
     entry: { type: 'string' },
     out: { type: 'string' },
     arch: { type: 'string' },
