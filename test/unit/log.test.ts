@@ -18,7 +18,7 @@ t.test('lines dropped under back-pressure are counted and noted once room return
   native.logAccepts = true
   w.write('four\n')
   t.equal(native.logged.length, 3)
-  t.match(native.logged[1], /^\[WARN  tini-ts \(\d+\)\] 2 log line\(s\) dropped: stderr was not keeping up\n$/)
+  t.match(native.logged[1], /^\[WARN {2}tini-ts \(\d+\)\] 2 log line\(s\) dropped: stderr was not keeping up\n$/)
   t.equal(native.logged[2], 'four\n')
   w.write('five\n')
   t.equal(native.logged[3], 'five\n', 'the note comes once')
@@ -52,7 +52,7 @@ t.test('Logger over the writer: text lines by verbosity, control characters esca
   text.info('x', 'line\nforged')
   text.warn('reaper-check', 'verbatim\nevent')
   t.equal(native.logged.length, 2)
-  t.match(native.logged[0], /^\[INFO  tini-ts \(\d+\)\] line\\nforged\n$/)
+  t.match(native.logged[0], /^\[INFO {2}tini-ts \(\d+\)\] line\\nforged\n$/)
   t.match(native.logged[1], /\] verbatim\nevent\n$/)
   const json = new FakeBinding()
   const jl = new Logger(3, 'json', new StderrWriter(json))
