@@ -15,12 +15,16 @@ const q = (a: string[]) => a.map((x) => `'${x.replace(/'/g, `'\\''`)}'`).join(' 
 const TS = q(tiniArgv(['-s', '--']))
 const inits: [string, string][] = [['tini-ts', TS]]
 if (existsSync(TINI)) inits.push(['tini', `${TINI} -s --`])
-const bash = (script: string, opts: any = {}) => execa('bash', ['-c', script], { reject: false, timeout: 60_000, encoding: 'buffer', ...opts } as any)
+/** bash -c SCRIPT, never rejecting; stdout and stderr as the bytes given. */
+const bash = async (script: string, opts: Record<string, unknown> = {}) => {
+  const r = await execa('bash', ['-c', script], { reject: false, timeout: 60_000, encoding: 'buffer', ...opts })
+  return { exitCode: r.exitCode, stdout: Buffer.from(r.stdout as Uint8Array), stderr: Buffer.from(r.stderr as Uint8Array) }
+}
 
 t.test('a dup of the stdout pipe on fd 3', async (t) => {
   for (const [name, init] of inits) {
     const r = await bash(`${init} sh -c 'echo x >&3' 3>&1 | cat`)
-    t.equal(Buffer.from(r.stdout as any).toString(), 'x', name)
+    t.equal(r.stdout.toString(), 'x', name)
   }
 })
 
@@ -29,7 +33,7 @@ t.test('a make jobserver reaches a sub-make through the init: -j2, not -j1', asy
   for (const [name, init] of inits) {
     writeFileSync(join(TMP, 'Top.mk'), `top:\n\t+@${init} $(MAKE) -s -f Sub.mk all\n`)
     const r = await bash('make -s -j2 -f Top.mk 2>&1', { cwd: TMP })
-    const out = Buffer.from(r.stdout as any).toString()
+    const out = r.stdout.toString()
     t.match(out, /flags=.*-j2 --jobserver-auth=3,4/, `${name}: ${out}`)
     t.notMatch(out, /jobserver unavailable/, name)
   }
@@ -43,7 +47,7 @@ t.test('100 inherited descriptors, up to 1000, and only those: none of the runti
   const res: Record<string, string[]> = {}
   for (const [name, init] of inits) {
     const r = await bash(`exec 251>&- 255>&- 2>/dev/null; ${init} sh -c '${list}' ${redir} | sort -n`)
-    res[name] = Buffer.from(r.stdout as any).toString().trim().split('\n').filter((l) => !/^\d+ \/proc\/\d+\/fd$/.test(l))
+    res[name] = r.stdout.toString().trim().split('\n').filter((l) => !/^\d+ \/proc\/\d+\/fd$/.test(l))
   }
   const fds = res['tini-ts'].map((l) => Number(l.split(' ')[0]))
   for (const fd of [3, 50, 64, 65, 100, 102, 150, 300, 1000]) t.ok(fds.includes(fd), `fd ${fd} passed`)
@@ -53,7 +57,7 @@ t.test('100 inherited descriptors, up to 1000, and only those: none of the runti
 
 t.test('nothing of the runtime reaches a program given no descriptors', async (t) => {
   const r = await bash(`${TS} sh -c 'ls /proc/self/fd' 3>&- 4>&- 5>&- 251>&- 255>&-`)
-  t.same(Buffer.from(r.stdout as any).toString().trim().split('\n').map(Number).sort((a, b) => a - b), [0, 1, 2, 3], 'stdio + ls\'s own directory')
+  t.same(r.stdout.toString().trim().split('\n').map(Number).sort((a, b) => a - b), [0, 1, 2, 3], 'stdio + ls\'s own directory')
 })
 
 t.test('argv and environment bytes exactly, invalid UTF-8 included', async (t) => {
@@ -62,23 +66,23 @@ t.test('argv and environment bytes exactly, invalid UTF-8 included', async (t) =
   for (const [name, init] of inits) {
     const r = await bash(`${init} printf '%s' "$(printf 'a\\xffb\\xc3(\\n\\xe2\\x82')"`)
     // $(...) strips the trailing newline only when last: this one is not
-    t.same(Buffer.from(r.stdout as any), arg, `${name}: argv`)
+    t.same(r.stdout, arg, `${name}: argv`)
     const e = await bash(`X=$(printf '\\xfe=\\x80') ${init} cat /proc/self/environ`)
-    const vars = Buffer.from(e.stdout as any).toString('latin1').split('\0')
+    const vars = e.stdout.toString('latin1').split('\0')
     t.same(Buffer.from(vars.find((v) => v.startsWith('X=')) ?? '', 'latin1'), Buffer.concat([Buffer.from('X='), val]), `${name}: env`)
   }
 })
 
 t.test('NODE_UNIQUE_ID and NODE_CHANNEL_FD reach the program as given', async (t) => {
   const r = await bash(`NODE_UNIQUE_ID=7 ${TS} sh -c 'echo "u=$NODE_UNIQUE_ID"'`)
-  t.equal(Buffer.from(r.stdout as any).toString().trim(), 'u=7')
+  t.equal(r.stdout.toString().trim(), 'u=7')
 })
 
 t.test('no /proc: runs, reaps, passes descriptors; says what is lost at -v', async (t) => {
   const ts = q(tiniArgv(['-v', '--']))
   const r = await bash(`unshare --mount --pid --fork bash -c "umount -l /proc && ${ts.replace(/"/g, '\\"')} sh -c 'echo ran >&3; sleep 0.1 & exit 3' 3>&1"`)
-  const out = Buffer.from(r.stdout as any).toString()
-  const err = Buffer.from(r.stderr as any).toString()
+  const out = r.stdout.toString()
+  const err = r.stderr.toString()
   t.equal(r.exitCode, 3, 'the program\'s status')
   t.equal(out, 'ran', 'fd 3 passed')
   t.notMatch(err, /at .*\.js|Error:/, 'no stack trace')
@@ -95,7 +99,7 @@ t.test('no start-up fork unless an inherited pipe looks like libuv\'s lock pipe'
   const forks = async (setup: string) => {
     rmSync(st, { force: true })
     const r = await bash(`${setup} exec strace -f -qq -e trace=clone,clone3,fork,vfork -o ${st} ${TS} true`)
-    t.equal(r.exitCode, 0, Buffer.from(r.stderr as any).toString())
+    t.equal(r.exitCode, 0, r.stderr.toString())
     const { readFileSync } = await import('node:fs')
     return readFileSync(st, 'utf8').split('\n').filter((l) => /(clone3?|v?fork)\(/.test(l) && !/CLONE_THREAD|CLONE_VFORK/.test(l)).length
   }
@@ -117,10 +121,10 @@ t.test('the start-up fork\'s child is not reported as a reaped orphan, in every 
     for (let i = 0; i < 10; i++) {
       const r = await bash(`${fifo} ${init(mode)} sh -c 'exit 3'`)
       t.equal(r.exitCode, 3, `${mode}: exit status`)
-      if (/Reaped zombie|"event":"reaped"/.test(Buffer.from(r.stderr as any).toString())) spurious++
+      if (/Reaped zombie|"event":"reaped"/.test(r.stderr.toString())) spurious++
     }
     t.equal(spurious, 0, `${mode}: no orphan reaped in 10 runs`)
     const c = await bash(`${fifo} ${init(mode)} sh -c '(true &); sleep 0.2; exit 3'`)
-    t.match(Buffer.from(c.stderr as any).toString(), /Reaped zombie|"event":"reaped"/, `${mode} control: a real orphan is reported`)
+    t.match(c.stderr.toString(), /Reaped zombie|"event":"reaped"/, `${mode} control: a real orphan is reported`)
   }
 })
