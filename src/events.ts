@@ -3,11 +3,11 @@
 // themselves (native/handlers.c); they wake us through a uv_async_t
 // (native.onWake) and we drain their ring here, so a busy event loop delays
 // only this bookkeeping, never a signal or a reap.
-import * as fs from 'node:fs'
 import type { Config } from './cli'
 import { decodeWaitStatus } from './exit-code'
 import type { Logger } from './log'
 import { Errno, SIGNAL_HELD, type NativeBinding, type NativeEvent, type ProgramExitedEvent, type ReapedEvent, type SignalEvent, type StoppedEvent } from './native'
+import { processAgeSeconds, readUptime } from './proc'
 import { signalName, type RtRange } from './signals'
 
 /** A promise with its resolver, settled at most once. */
@@ -113,12 +113,8 @@ export class Events {
   }
 
   private livedMs(startTicks: number): number | undefined {
-    try {
-      const uptime = Number(fs.readFileSync('/proc/uptime', 'latin1').split(' ')[0])
-      return Math.max(0, Math.round((uptime - startTicks / this.clockTicks) * 1000))
-    } catch {
-      return undefined
-    }
+    const age = processAgeSeconds(startTicks, { uptime: readUptime(), clockTicks: this.clockTicks })
+    return age === null ? undefined : Math.round(age * 1000)
   }
 
   private onSignal(ev: SignalEvent): void {

@@ -21,18 +21,47 @@ import * as path from 'path'
 export const PROC_ROOT = '/proc'
 
 /**
- * Clock ticks per second used by the time fields of /proc/PID/stat
- * (utime, stime, starttime, ...).
- *
- * proc(5): "starttime (22) %llu  The time the process started after system
- * boot. ... the value is expressed in clock ticks (divide by
- * sysconf(_SC_CLK_TCK))." The kernel reports these in USER_HZ, which is 100
- * on every architecture Linux currently supports for user space, independent
- * of the kernel's internal CONFIG_HZ. Node has no sysconf() binding and
- * `getconf CLK_TCK` would require spawning a process (not something PID 1
- * should do just to print a report), so we assume 100.
+ * Clock ticks per second of the time fields of /proc/PID/stat (utime, stime,
+ * starttime, ...): proc(5), "starttime (22) ... expressed in clock ticks
+ * (divide by sysconf(_SC_CLK_TCK))". Node has no sysconf() binding. The init
+ * passes the addon's sysconf(_SC_CLK_TCK) (setup().clockTicks) to the
+ * functions below; everyone else (--zombies, tests, tools) gets this
+ * default: the AT_CLKTCK entry of /proc/self/auxv, the very value glibc's
+ * sysconf(_SC_CLK_TCK) returns (getauxval(3)), read once, without spawning
+ * `getconf CLK_TCK`. 100 (glibc's own fallback, and USER_HZ on every
+ * architecture Linux supports for user space) when auxv is unreadable.
  */
-export const CLK_TCK = 100
+export function clockTicks(): number {
+  return (defaultTicks ??= auxvClockTicks() ?? 100)
+}
+let defaultTicks: number | undefined
+
+/** AT_CLKTCK from an auxiliary vector (getauxval(3); <elf.h>: AT_CLKTCK = 17):
+ * pairs of native-endian words, the pointer size wide, ending in AT_NULL. */
+export function parseAuxvClockTicks(buf: Buffer, wordBytes = 8, littleEndian = os.endianness() === 'LE'): number | null {
+  const AT_NULL = 0
+  const AT_CLKTCK = 17
+  const word = (off: number): number => {
+    if (wordBytes === 4) return littleEndian ? buf.readUInt32LE(off) : buf.readUInt32BE(off)
+    return Number(littleEndian ? buf.readBigUInt64LE(off) : buf.readBigUInt64BE(off))
+  }
+  for (let off = 0; off + 2 * wordBytes <= buf.length; off += 2 * wordBytes) {
+    const type = word(off)
+    if (type === AT_NULL) break
+    if (type === AT_CLKTCK) {
+      const v = word(off + wordBytes)
+      return v > 0 ? v : null
+    }
+  }
+  return null
+}
+
+/** This process's AT_CLKTCK (see clockTicks), or null when unreadable. */
+export function auxvClockTicks(procRoot: string = PROC_ROOT): number | null {
+  const b = readProcFile(path.join(procRoot, 'self', 'auxv'))
+  const wordBytes = /64|s390x/.test(process.arch) ? 8 : 4 // unsigned long (x32 is not a Node target)
+  return b === null ? null : parseAuxvClockTicks(b, wordBytes)
+}
 
 /**
  * SIGCHLD's number for this platform (17 on x86, arm, arm64, ppc, s390,
@@ -112,6 +141,9 @@ export interface ProcStatus {
   sigCgt: bigint | null
   sigPnd: bigint | null
   shdPnd: bigint | null
+  /** NSpid: the pid in each PID namespace, outermost (ours) first, the
+   * process's own namespace last. Null before Linux 4.1. */
+  nsPid: number[] | null
   /** All raw "Key:\tvalue" pairs. */
   raw: Record<string, string>
 }
@@ -141,6 +173,12 @@ export function signalsInMask(mask: bigint | null | undefined): number[] {
     signo++
   }
   return out
+}
+
+function nsPids(v: string | undefined): number[] | null {
+  if (v === undefined) return null
+  const l = v.trim().split(/\s+/).map(Number)
+  return l.length > 0 && l.every(Number.isInteger) ? l : null
 }
 
 /** Parse the contents of /proc/PID/status. Unknown or missing keys are null. */
@@ -174,6 +212,7 @@ export function parseStatus(text: string): ProcStatus {
     sigCgt: mask('SigCgt'),
     sigPnd: mask('SigPnd'),
     shdPnd: mask('ShdPnd'),
+    nsPid: nsPids(raw.NSpid),
     raw,
   }
 }
@@ -258,19 +297,37 @@ export function readBootTime(procRoot: string = PROC_ROOT): number | null {
  * Age in seconds of a process started `starttime` clock ticks after boot.
  * Prefers /proc/uptime; falls back to btime + wall clock (less precise: btime
  * has 1 s resolution and the wall clock can be stepped). Returns null if
- * neither is available. Never negative.
+ * neither is available. Never negative. `clockTicks` defaults to
+ * clockTicks() (the init passes the addon's sysconf value).
  */
 export function processAgeSeconds(
   starttime: number,
-  clock: { uptime: number | null; btime?: number | null; nowMs?: number } = { uptime: readUptime() },
+  clock: { uptime: number | null; btime?: number | null; nowMs?: number; clockTicks?: number } = { uptime: readUptime() },
 ): number | null {
-  const started = starttime / CLK_TCK
+  const started = starttime / (clock.clockTicks ?? clockTicks())
   let age: number | null = null
   if (clock.uptime !== null) age = clock.uptime - started
   else if (clock.btime !== undefined && clock.btime !== null) {
     age = (clock.nowMs ?? Date.now()) / 1000 - (clock.btime + started)
   }
   return age === null ? null : Math.max(0, age)
+}
+
+/** Is there a /proc with our own entry (not mounted, or masked, in some
+ * containers and chroots)? */
+export function procAvailable(procRoot: string = PROC_ROOT): boolean {
+  return fs.existsSync(path.join(procRoot, 'self', 'stat'))
+}
+
+/** Target of /proc/PID/ns/NAME (e.g. "pid:[4026531836]"): processes in the
+ * same namespace have the same one. Null when unreadable (a zombie has
+ * dropped its namespaces; another user's process needs ptrace access). */
+export function readNamespace(pid: number | 'self', ns: string, procRoot: string = PROC_ROOT): string | null {
+  try {
+    return fs.readlinkSync(path.join(procRoot, String(pid), 'ns', ns))
+  } catch {
+    return null
+  }
 }
 
 /**

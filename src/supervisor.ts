@@ -6,7 +6,6 @@
 // busy or blocked event loop delays only the bookkeeping here (logs, exit),
 // never a signal or a reap. They wake us (uv_async_send); src/events.ts
 // drains their ring and resolves what we wait for.
-import * as fs from 'node:fs'
 import { cleansUpOnExit, type Config } from './cli'
 import { formatDuration } from './duration'
 import type { Events } from './events'
@@ -16,6 +15,7 @@ import type { Logger } from './log'
 import { setLongTimeout } from './long-timer'
 import { Errno, type NativeBinding, type SpawnResult } from './native'
 import { runPause } from './pause'
+import { procAvailable } from './proc'
 import { SetupError, setUp, type Prepared } from './setup'
 import { signalName } from './signals'
 import { realDeps, terminateTree, type TerminateDeps, type TerminateResult } from './terminate'
@@ -42,7 +42,7 @@ export interface SupervisorDeps {
 
 const processDeps = (): SupervisorDeps => ({
   pid: process.pid,
-  hasProc: fs.existsSync('/proc/self/stat'),
+  hasProc: procAvailable(),
   guard: (survive) => {
     process.on('uncaughtException', survive)
     process.on('unhandledRejection', survive)

@@ -3,23 +3,19 @@
 // option, something is left (tini's behaviour).
 import t, { type Test } from 'tap'
 import { execa } from 'execa'
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs'
+import { existsSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { tiniArgv, waitFor, sleep } from '../helpers/tini'
+import { tiniArgv, waitFor } from '../helpers/tini'
+import { listPids, readCmdline, readStat } from '../../src/proc'
 
 /** Live (non-zombie) processes whose command line contains marker. */
 function withMarker(marker: string): number[] {
   const out: number[] = []
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue
-    try {
-      const cmd = readFileSync(`/proc/${d}/cmdline`, 'latin1').replace(/\0/g, ' ')
-      const state = readFileSync(`/proc/${d}/stat`, 'latin1').split(') ')[1]?.[0]
-      if (cmd.includes(marker) && state !== 'Z') out.push(Number(d))
-    } catch {
-      /* gone */
-    }
+  for (const pid of listPids()) {
+    const cmd = readCmdline(pid)?.join(' ')
+    const state = readStat(pid)?.state
+    if (cmd?.includes(marker) && state !== undefined && state !== 'Z') out.push(pid)
   }
   return out
 }
@@ -116,11 +112,15 @@ async function signalReporter(t: Test, tiniArgs: string[]) {
   const p = execa(file, rest, { reject: false, timeout: 30_000 })
   t.teardown(() => p.kill('SIGKILL'))
   let out = ''
+  let err = ''
   p.stdout?.on('data', (d: Buffer) => (out += d.toString()))
+  p.stderr?.on('data', (d: Buffer) => (err += d.toString()))
   await waitFor('program ready', () => existsSync(ready))
   /** Handshake: resolves once the program has reported `line`. */
   const reported = (line: string) => waitFor(`program reported '${line}'`, () => out.split('\n').includes(line))
-  return { p, reported } // not p itself: an async function would await the promise
+  /** Handshake: resolves once tini-ts has logged a line matching `re` (-vv). */
+  const logged = (re: RegExp) => waitFor(`tini-ts logged ${re}`, () => re.test(err))
+  return { p, reported, logged } // not p itself: an async function would await the promise
 }
 
 t.test('--rewrite FROM:TO forwards the rewritten signal', async (t) => {
@@ -138,17 +138,24 @@ t.test('--rewrite FROM:TO forwards the rewritten signal', async (t) => {
 })
 
 t.test('--rewrite SIG:0 drops the signal; control: without it the signal arrives', async (t) => {
-  const { p: dropped } = await signalReporter(t, ['-s', '--rewrite', 'TERM:0'])
+  // Handshakes instead of waiting a while: tini-ts's debug line says it has
+  // handled (dropped) TERM; then USR1, which is forwarded, marks "after
+  // TERM" in the program's output before INT ends it.
+  const { p: dropped, reported, logged } = await signalReporter(t, ['-s', '-vv', '--rewrite', 'TERM:0'])
   process.kill(dropped.pid as number, 'SIGTERM')
-  await sleep(300)
+  await logged(/Dropped signal 'SIGTERM'/)
+  process.kill(dropped.pid as number, 'SIGUSR1')
+  await reported('got USR1')
   process.kill(dropped.pid as number, 'SIGINT')
-  t.same((await dropped).stdout.split('\n'), ['got INT'], 'TERM never reached the program')
+  t.same((await dropped).stdout.split('\n'), ['got USR1', 'got INT'], 'TERM never reached the program')
 
-  const { p: control } = await signalReporter(t, ['-s'])
+  const { p: control, reported: controlReported } = await signalReporter(t, ['-s', '-vv'])
   process.kill(control.pid as number, 'SIGTERM')
-  await sleep(300)
+  await controlReported('got TERM')
+  process.kill(control.pid as number, 'SIGUSR1')
+  await controlReported('got USR1')
   process.kill(control.pid as number, 'SIGINT')
-  t.same((await control).stdout.split('\n'), ['got TERM', 'got INT'])
+  t.same((await control).stdout.split('\n'), ['got TERM', 'got USR1', 'got INT'], 'control: without the rewrite TERM arrives')
 })
 
 t.test('bad values are refused at start and nothing is started', async (t) => {
@@ -160,8 +167,13 @@ t.test('bad values are refused at start and nothing is started', async (t) => {
     [['--rewrite', 'KILL:TERM'], /SIGKILL is not forwarded/],
     [['--rewrite', 'TERM'], /is not FROM:TO/],
   ]
-  for (const [args, msg] of cases) {
-    const touched = join(dir, String(cases.indexOf([args, msg] as never)) + args.join('_'))
+  // Control: with good values the very same program does leave its file, so
+  // the "not started" checks below can fail.
+  const started = join(dir, 'control')
+  t.equal((await run(['--timeout', '10s', '--', 'touch', started])).exitCode, 0)
+  t.ok(existsSync(started), 'control: with valid options the program runs and leaves its file')
+  for (const [i, [args, msg]] of cases.entries()) {
+    const touched = join(dir, `${i}-${args.join('_')}`)
     const r = await run([...args, '--', 'touch', touched])
     t.not(r.exitCode, 0, `${args.join(' ')}: non-zero exit`)
     t.match(r.stderr, msg, `${args.join(' ')}: says what is wrong`)

@@ -1,8 +1,9 @@
 // How the tests run tini-ts: the single executable when TINI_TS_BIN names it
 // (e.g. dist/tini-ts), else the npm route `node bin/tini-ts` on this Node.
-import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs'
+import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
+import { listPids, maskHas, readStat, readStatus, type ProcStat } from '../../src/proc'
 
 export const REPO = resolve(__dirname, '..', '..')
 
@@ -72,43 +73,31 @@ export async function waitFor<T>(what: string, fn: () => T | Promise<T>, timeout
   }
 }
 
-// ---- /proc ------------------------------------------------------------------
+// ---- /proc (read through src/proc.ts, the one /proc reader) ----------------
 
-export interface ProcStat {
-  pid: number
-  comm: string
-  state: string
-  ppid: number
-  pgrp: number
-}
+export type { ProcStat } from '../../src/proc'
 
 /** /proc/PID/stat, or undefined when the process is gone. */
 export function procStat(pid: number): ProcStat | undefined {
-  let text: string
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'latin1')
-  } catch {
-    return undefined
-  }
-  const lp = text.indexOf('(')
-  const rp = text.lastIndexOf(')')
-  const rest = text.slice(rp + 2).split(' ')
-  return { pid, comm: text.slice(lp + 1, rp), state: rest[0], ppid: Number(rest[1]), pgrp: Number(rest[2]) }
+  return readStat(pid) ?? undefined
 }
 
 export function allPids(): number[] {
-  return readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .map(Number)
+  return listPids()
 }
 
-/** Every process below pid (children, grandchildren, ...), from /proc. */
-export function descendants(pid: number): ProcStat[] {
-  const stats = allPids()
+function allStats(): ProcStat[] {
+  return listPids()
     .map(procStat)
     .filter((s): s is ProcStat => s !== undefined)
+}
+
+/** Every process below pid (children, grandchildren, ...) by parent link,
+ * from /proc. (src/process-tree.ts's descendants also takes in the groups
+ * and sessions the tree started; the tests want the plain tree.) */
+export function descendants(pid: number): ProcStat[] {
   const byParent = new Map<number, ProcStat[]>()
-  for (const s of stats) {
+  for (const s of allStats()) {
     const l = byParent.get(s.ppid) ?? []
     l.push(s)
     byParent.set(s.ppid, l)
@@ -125,33 +114,19 @@ export function descendants(pid: number): ProcStat[] {
 }
 
 export function children(pid: number): ProcStat[] {
-  return allPids()
-    .map(procStat)
-    .filter((s): s is ProcStat => s !== undefined && s.ppid === pid)
+  return allStats().filter((s) => s.ppid === pid)
 }
 
-/** SigBlk, SigIgn, SigCgt of /proc/PID/status as bigints. */
+/** SigBlk, SigIgn, SigCgt of /proc/PID/status as bigints; throws when the
+ * process is gone. */
 export function signalMasks(pid: number): { blk: bigint; ign: bigint; cgt: bigint } {
-  const st = readFileSync(`/proc/${pid}/status`, 'latin1')
-  const get = (k: string) => BigInt('0x' + (new RegExp(`^${k}:\\s*([0-9a-f]+)`, 'm').exec(st) as RegExpExecArray)[1])
-  return { blk: get('SigBlk'), ign: get('SigIgn'), cgt: get('SigCgt') }
+  const st = readStatus(pid)
+  if (!st || st.sigBlk === null || st.sigIgn === null || st.sigCgt === null) throw new Error(`no signal masks in /proc/${pid}/status`)
+  return { blk: st.sigBlk, ign: st.sigIgn, cgt: st.sigCgt }
 }
 
 export function hasSignal(mask: bigint, sig: number): boolean {
-  return ((mask >> BigInt(sig - 1)) & 1n) === 1n
-}
-
-/** fd number -> link target for /proc/PID/fd. */
-export function openFds(pid: number): Map<number, string> {
-  const m = new Map<number, string>()
-  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-    try {
-      m.set(Number(fd), readlinkSync(`/proc/${pid}/fd/${fd}`))
-    } catch {
-      /* closed meanwhile */
-    }
-  }
-  return m
+  return maskHas(mask, sig)
 }
 
 /** Kills pid (and its descendants first) with SIGKILL; ignores errors. */

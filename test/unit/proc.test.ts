@@ -2,10 +2,13 @@ import t from 'tap'
 import * as fs from 'fs'
 import * as os from 'os'
 import * as path from 'path'
-import { spawn } from 'child_process'
+import { execFileSync, spawn } from 'child_process'
 import {
-  CLK_TCK,
   SIGCHLD,
+  auxvClockTicks,
+  clockTicks,
+  parseAuxvClockTicks,
+  readNamespace,
   listPids,
   maskHas,
   parseCmdline,
@@ -143,7 +146,6 @@ t.test('signal masks', async (t) => {
   t.equal(all.length, 60)
   t.same([9, 19, 32, 33].filter((n) => all.includes(n)), [])
   t.equal(SIGCHLD, os.constants.signals.SIGCHLD)
-  t.equal(CLK_TCK, 100)
 })
 
 t.test('readStatus: the test process itself', async (t) => {
@@ -201,6 +203,45 @@ t.test('parseStatus: fixture', async (t) => {
   t.equal(empty.uid, null)
 })
 
+t.test('clock ticks: AT_CLKTCK of the auxiliary vector, as sysconf(_SC_CLK_TCK)', async (t) => {
+  // The oracle: getconf asks glibc's sysconf.
+  const getconf = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim())
+  t.equal(auxvClockTicks(), getconf, 'read from /proc/self/auxv')
+  t.equal(clockTicks(), getconf)
+  t.equal(auxvClockTicks('/nonexistent'), null, 'no /proc: null (clockTicks() then assumes 100)')
+  // {AT_PAGESZ 6: 4096, AT_CLKTCK 17: 250, AT_NULL}
+  const le64 = Buffer.alloc(48)
+  le64.writeBigUInt64LE(6n, 0)
+  le64.writeBigUInt64LE(4096n, 8)
+  le64.writeBigUInt64LE(17n, 16)
+  le64.writeBigUInt64LE(250n, 24)
+  t.equal(parseAuxvClockTicks(le64, 8, true), 250, '64-bit little-endian')
+  const be32 = Buffer.alloc(24)
+  be32.writeUInt32BE(17, 8)
+  be32.writeUInt32BE(1024, 12)
+  be32.writeUInt32BE(6, 0)
+  be32.writeUInt32BE(4096, 4)
+  t.equal(parseAuxvClockTicks(be32, 4, false), 1024, '32-bit big-endian')
+  const noTick = Buffer.alloc(48)
+  noTick.writeBigUInt64LE(6n, 0)
+  noTick.writeBigUInt64LE(4096n, 8)
+  noTick.writeBigUInt64LE(17n, 32) // after AT_NULL: not part of the vector
+  noTick.writeBigUInt64LE(250n, 40)
+  t.equal(parseAuxvClockTicks(noTick, 8, true), null, 'nothing after AT_NULL counts')
+  t.equal(parseAuxvClockTicks(Buffer.alloc(0)), null, 'empty')
+})
+
+t.test('namespace and NSpid of the test process', async (t) => {
+  const ns = readNamespace('self', 'pid')
+  t.match(ns, /^pid:\[\d+\]$/)
+  t.equal(readNamespace(process.pid, 'pid'), ns)
+  t.equal(readNamespace(2 ** 22 + 1, 'pid'), null, 'no such process')
+  const st = readStatus('self')
+  t.equal(st?.nsPid?.[0], process.pid, 'NSpid starts with the pid in our namespace')
+  t.same(parseStatus('NSpid:\t4242\t17\t1\n').nsPid, [4242, 17, 1])
+  t.equal(parseStatus('').nsPid, null)
+})
+
 t.test('parseCmdline', async (t) => {
   t.same(parseCmdline(Buffer.from('sleep\u000030\u0000')), ['sleep', '30'])
   t.same(parseCmdline(''), [], 'zombies and kernel threads')
@@ -216,9 +257,11 @@ t.test('clock, pids and misses', async (t) => {
   t.ok(up !== null && up > 0)
   const bt = readBootTime()
   t.ok(bt !== null && Math.abs(bt + up! - Date.now() / 1000) < 5, 'btime + uptime ~ now')
-  t.equal(processAgeSeconds(5000, { uptime: 100 }), 50)
-  t.equal(processAgeSeconds(5000, { uptime: 10 }), 0, 'never negative')
-  t.equal(processAgeSeconds(5000, { uptime: null, btime: 1000, nowMs: 1080_000 }), 30, 'btime fallback')
+  t.equal(processAgeSeconds(5000, { uptime: 100, clockTicks: 100 }), 50)
+  t.equal(processAgeSeconds(5000, { uptime: 100, clockTicks: 250 }), 80, 'the clock ticks given are used')
+  t.equal(processAgeSeconds(5000 * clockTicks() / 100, { uptime: 100 }), 50, 'default: this system\'s clock ticks')
+  t.equal(processAgeSeconds(5000, { uptime: 10, clockTicks: 100 }), 0, 'never negative')
+  t.equal(processAgeSeconds(5000, { uptime: null, btime: 1000, nowMs: 1080_000, clockTicks: 100 }), 30, 'btime fallback')
   t.equal(processAgeSeconds(5000, { uptime: null }), null)
   const pids = listPids()
   t.ok(pids.includes(process.pid))
