@@ -7,8 +7,9 @@
 //     must fail at start, saying what it tried.
 import t from 'tap'
 import { readFileSync } from 'node:fs'
+import { psInContainer } from '../helpers/container-ps'
 import {
-  destroy, distMissing, exec, kill, psInContainer, readStderr, sleep, startAttached, state,
+  destroy, distMissing, exec, kill, readStderr, sleep, startAttached, state,
   waitStopped, withTimeout, type ContainerOpts,
 } from '../helpers/runc'
 

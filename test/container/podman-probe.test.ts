@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { containerPid, ensureImage, podman, podmanMissing } from '../helpers/podman'
 import { readmeYamlRecipes } from '../helpers/recipes'
-import { DIST_ADDON, DIST_BIN, REDIS_ARGS, SOCK, distMissing, psInContainer, sleep, zombies } from '../helpers/runc'
+import { psInContainer, zombies } from '../helpers/container-ps'
+import { REDIS_ARGS, SOCK } from '../helpers/redis'
+import { DIST_ADDON, DIST_BIN, distMissing, sleep } from '../helpers/runc'
 
 const RUNS = 10
 const TINI = '/usr/local/bin/tini-ts'

@@ -5,7 +5,9 @@
 // probe under `--timeout` ends with 124 and leaves nothing. The controls (the
 // same probes unwrapped pile up zombies) are here and in redis-control.test.ts.
 import t from 'tap'
-import { PROBES, REDIS_ARGS, SOCK, destroy, distMissing, exec, mapLimit, psInContainer, sleep, start, waitRedisReady, zombies } from '../helpers/runc'
+import { psInContainer, zombies } from '../helpers/container-ps'
+import { PROBES, REDIS_ARGS, SOCK, mapLimit, waitRedisReady } from '../helpers/redis'
+import { destroy, distMissing, exec, sleep, start } from '../helpers/runc'
 
 const missing = distMissing()
 if (missing) {

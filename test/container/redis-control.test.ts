@@ -4,7 +4,9 @@
 // the container's PID 1, and redis-server never reaps it. This proves that
 // the zombies the tini-ts test expects to vanish really appear without an init.
 import t from 'tap'
-import { PROBES, REDIS_ARGS, destroy, probe, psInContainer, sleep, start, waitRedisReady, zombies } from '../helpers/runc'
+import { psInContainer, zombies } from '../helpers/container-ps'
+import { PROBES, REDIS_ARGS, probe, waitRedisReady } from '../helpers/redis'
+import { destroy, sleep, start } from '../helpers/runc'
 import { ensureRootfsInfo } from '../helpers/rootfs'
 
 t.test('redis-server as PID 1 (no init) accumulates zombies', async (t) => {

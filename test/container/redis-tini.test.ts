@@ -2,10 +2,11 @@
 // children of exec probes are reaped (compare redis-control.test.ts, where
 // they pile up as zombies), and `runc kill TERM` stops redis gracefully
 // through tini-ts, whose exit status (the container's) is redis's: 0.
-// The scenario itself is redisReapScenario in test/helpers/runc.ts;
+// The scenario itself is redisReapScenario in test/helpers/redis.ts;
 // reference-inits.test.ts runs the same one under tini, dumb-init, catatonit.
 import t from 'tap'
-import { distMissing, redisReapScenario } from '../helpers/runc'
+import { redisReapScenario } from '../helpers/redis'
+import { distMissing } from '../helpers/runc'
 
 const missing = distMissing()
 if (missing) {

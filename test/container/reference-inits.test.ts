@@ -4,7 +4,7 @@
 // Needs no dist/: it checks the tier itself.
 import t from 'tap'
 import { existsSync } from 'node:fs'
-import { redisReapScenario } from '../helpers/runc'
+import { redisReapScenario } from '../helpers/redis'
 
 const REFS: { name: string; host: string; argv: (p: string) => string[] }[] = [
   { name: 'tini', host: '/usr/bin/tini-static', argv: (p) => [p, '--'] },

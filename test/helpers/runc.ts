@@ -17,14 +17,16 @@
 //                       init, i.e. what PID 1 returned).
 // destroy(c) undoes everything and is safe to call twice and on failures:
 // call it from t.teardown.
+//
+// The container's processes, seen from the host's /proc: container-ps.ts.
+// The redis-server workload and the reaping scenario: redis.ts.
 import { execa } from 'execa'
 import type { Options, ResultPromise } from 'execa'
-import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, readdirSync, readlinkSync, writeFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, readdirSync, writeFileSync, rmSync } from 'node:fs'
 import { constants as osConstants, tmpdir } from 'node:os'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { join, resolve } from 'node:path'
 import { ensureRootfs } from './rootfs'
-import type { Test } from 'tap'
 
 export const REPO = resolve(__dirname, '..', '..')
 /** dist/ of this checkout, or $TINI_TS_DIST: where tini-ts and its addon are. */
@@ -270,7 +272,6 @@ export interface ExecResult {
   stderr: string
 }
 
-/** `runc exec`: run a process in the container and wait for it. */
 /**
  * runc with stdin from /dev/null and stdout/stderr appended to files, through
  * spawn() so nothing waits for the ends of pipes. `exited` is the exit
@@ -311,6 +312,7 @@ export function spawnToFiles(
   return { proc, exited }
 }
 
+/** `runc exec`: run a process in the container and wait for it. */
 export async function exec(
   c: Container | string,
   args: string[],
@@ -354,98 +356,6 @@ export async function waitStopped(c: Container | string, timeoutMs: number): Pro
     if (s.status === 'stopped' || s.status === 'gone' || Date.now() >= deadline) return s
     await sleep(50)
   }
-}
-
-export interface Proc {
-  hostPid: number
-  /** pid and parent pid as seen inside the container (ppid 0: parent outside, e.g. runc exec). */
-  pid: number
-  ppid: number
-  state: string
-  comm: string
-  /** argv from /proc/N/cmdline (empty for zombies). */
-  argv: string[]
-}
-
-function nsOf(pid: number): string | undefined {
-  try {
-    return readlinkSync(`/proc/${pid}/ns/pid`)
-  } catch {
-    return undefined
-  }
-}
-
-function readStat(pid: number): { comm: string; state: string; ppid: number } | undefined {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const open = s.indexOf('(')
-    const close = s.lastIndexOf(')')
-    const rest = s.slice(close + 2).split(' ')
-    return { comm: s.slice(open + 1, close), state: rest[0], ppid: Number(rest[1]) }
-  } catch {
-    return undefined
-  }
-}
-
-function readArgv(pid: number): string[] {
-  try {
-    const raw = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
-    return raw ? raw.replace(/\0$/, '').split('\0') : []
-  } catch {
-    return []
-  }
-}
-
-function nsPid(pid: number): number | undefined {
-  try {
-    const st = readFileSync(`/proc/${pid}/status`, 'utf8')
-    const m = /^NSpid:\s*(.*)$/m.exec(st)
-    if (!m) return undefined
-    const f = m[1].trim().split(/\s+/)
-    return Number(f[f.length - 1])
-  } catch {
-    return undefined
-  }
-}
-
-/**
- * The container's processes, read from the host's /proc: those whose PID
- * namespace is the one of the container's init. A zombie has dropped its
- * namespaces (its ns links cannot be read), so a zombie counts as inside
- * when its parent is.
- */
-export function psInContainer(c: Container | number): Proc[] {
-  const initPid = typeof c === 'number' ? c : c.pid
-  const ns = nsOf(initPid)
-  if (!ns) return []
-  const stats = new Map<number, { comm: string; state: string; ppid: number }>()
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue
-    const st = readStat(Number(d))
-    if (st) stats.set(Number(d), st)
-  }
-  const inside = new Set<number>()
-  for (const pid of stats.keys()) if (nsOf(pid) === ns) inside.add(pid)
-  for (const [pid, st] of stats) {
-    if (!inside.has(pid) && st.state === 'Z' && inside.has(st.ppid)) inside.add(pid)
-  }
-  const out: Proc[] = []
-  for (const hostPid of inside) {
-    const st = stats.get(hostPid)!
-    out.push({
-      hostPid,
-      pid: nsPid(hostPid) ?? -1,
-      ppid: inside.has(st.ppid) ? (nsPid(st.ppid) ?? -1) : 0,
-      state: st.state,
-      comm: st.comm,
-      argv: readArgv(hostPid),
-    })
-  }
-  return out.sort((a, b) => a.pid - b.pid)
-}
-
-export function zombies(c: Container | number): Proc[] {
-  return psInContainer(c).filter((p) => p.state === 'Z')
 }
 
 export function readStdout(c: Container): string {
@@ -498,116 +408,9 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms))
 }
 
-/** Run fn over items with at most `limit` running at once, keeping order. */
-export async function mapLimit<T, R>(items: T[], limit: number, fn: (x: T, i: number) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length)
-  let next = 0
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++
-      out[i] = await fn(items[i], i)
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
-  return out
-}
-
 /** Fails with a clear message when dist/ has not been built. */
 export function distMissing(): string | undefined {
   const missing = [DIST_BIN, DIST_ADDON].filter((f) => !existsSync(f))
   if (missing.length === 0) return undefined
   return `missing ${missing.join(' and ')}: build dist/ first (npm run build, then npm run build:sea): the container tier runs the shipped executable`
-}
-
-// ---- redis-server workload shared by the container tests ----
-// redis listens on a unix socket in the container's /tmp only (no TCP port:
-// the containers share the host's network namespace, and must not collide
-// with anything).
-export const SOCK = '/tmp/redis.sock'
-export const REDIS_ARGS = [
-  'redis-server',
-  '--save', '',
-  '--appendonly', 'no',
-  '--daemonize', 'no',
-  '--port', '0',
-  '--unixsocket', SOCK,
-  '--dir', '/tmp',
-]
-export const PROBES = 30
-/** The probe: its background `sleep` is orphaned to PID 1 when redis-cli exits. */
-export const PROBE = ['sh', '-c', `sleep 0.3 & exec redis-cli -s ${SOCK} ping`]
-
-export async function waitRedisReady(c: Container, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  let last = ''
-  while (Date.now() < deadline) {
-    const r = await exec(c, ['redis-cli', '-s', SOCK, 'ping'])
-    if (r.stdout.trim() === 'PONG') return
-    last = `${r.exitCode} ${r.stdout} ${r.stderr}`
-    await sleep(100)
-  }
-  throw new Error(`redis not ready in ${timeoutMs} ms: ${last}`)
-}
-
-/** Run `n` probes, a few at a time; returns each one's stdout, trimmed. */
-export async function probe(c: Container, n: number, concurrency = 5): Promise<string[]> {
-  return mapLimit(Array.from({ length: n }, (_, i) => i), concurrency, async () => {
-    const r = await exec(c, PROBE)
-    return r.stdout.trim()
-  })
-}
-
-export interface InitUnderTest {
-  /** argv before redis-server's, e.g. ['/usr/local/bin/tini-ts', '--'] */
-  argv: string[]
-  /** how the init gets into the container (bind mounts, `tini: true`...) */
-  opts: Partial<ContainerOpts>
-  name: string
-}
-
-/**
- * The reaping scenario, for any init: redis-server under `init` in a
- * container started with `runc run` in the foreground; PROBES exec probes
- * all answer PONG; every orphaned sleep is reaped within ~2 s; `runc kill
- * TERM` stops the container gracefully with exit status 0.
- */
-export async function redisReapScenario(t: Test, init: InitUnderTest): Promise<void> {
-  const c = await startAttached({ name: init.name, ...init.opts, args: [...init.argv, ...REDIS_ARGS] })
-  t.teardown(() => destroy(c))
-
-  await waitRedisReady(c)
-  const ps = psInContainer(c)
-  const pid1 = ps.find((p) => p.pid === 1)
-  const redis = ps.find((p) => p.comm === 'redis-server')
-  t.equal(pid1?.argv[0], init.argv[0], `${init.argv[0]} is PID 1`)
-  t.equal(redis?.ppid, 1, 'redis-server is the child of PID 1')
-
-  const t0 = Date.now()
-  const replies = await probe(c, PROBES)
-  t.comment(`${PROBES} probes in ${Date.now() - t0} ms`)
-  t.equal(replies.filter((r) => r === 'PONG').length, PROBES, `all ${PROBES} probes answered PONG`)
-
-  // The sleeps live 0.3 s; then PID 1 must reap them. Poll up to ~2 s.
-  const t1 = Date.now()
-  const deadline = t1 + 2_300
-  const leftovers = () => psInContainer(c).filter((p) => p.state === 'Z' || p.comm === 'sleep')
-  let left = leftovers()
-  while (left.length > 0 && Date.now() < deadline) {
-    await sleep(50)
-    left = leftovers()
-  }
-  t.comment(`orphans gone ${Date.now() - t1} ms after the last probe`)
-  t.same(left.filter((p) => p.state === 'Z'), [], 'no zombie remains')
-  t.same(left, [], 'every orphaned sleep is gone')
-  t.ok(psInContainer(c).some((p) => p.comm === 'redis-server'), 'redis-server still runs')
-
-  const k = await kill(c, 'TERM')
-  t.equal(k.exitCode, 0, 'runc kill TERM')
-  const st = await waitStopped(c, 10_000)
-  t.ok(st.status === 'stopped' || st.status === 'gone', `container stopped (state: ${st.status})`)
-  t.equal(await withTimeout(c.exited!, 10_000), 0, 'exit status of PID 1 (the container) is 0')
-  const out = readStdout(c)
-  t.match(out, /Received SIGTERM/, 'redis received the forwarded SIGTERM')
-  t.match(out, /ready to exit, bye bye/, 'redis shut down gracefully')
-  t.equal(readStderr(c), '', 'nothing on stderr')
 }

@@ -8,7 +8,7 @@
 // running process, in every logging mode.
 import t, { type Test } from 'tap'
 import { execa } from 'execa'
-import { psInContainer, type Proc } from '../helpers/runc'
+import { psInContainer, type Proc } from '../helpers/container-ps'
 import { children, killTree, sleep, tiniArgv, waitFor } from '../helpers/tini'
 
 /** A fresh PID namespace with a PID 1 that never reaps; its host pid. */
