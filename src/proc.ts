@@ -79,6 +79,8 @@ export interface ProcStat {
   ppid: number
   pgrp: number
   session: number
+  /** Foreground process group of the controlling terminal, -1 without one (field 8). */
+  tpgid: number
   /** Kernel PF_* flags (field 9). */
   flags: number
   /** Number of threads (field 20). */
@@ -116,12 +118,13 @@ export function parseStat(text: string): ProcStat | null {
     ppid: f(4),
     pgrp: f(5),
     session: f(6),
+    tpgid: f(8),
     flags: f(9),
     numThreads: f(20),
     starttime: f(22),
   }
   if (!/^[A-Za-z]$/.test(st.state)) return null
-  if (![st.ppid, st.pgrp, st.session, st.numThreads, st.starttime].every(Number.isFinite)) return null
+  if (![st.ppid, st.pgrp, st.session, st.tpgid, st.numThreads, st.starttime].every(Number.isFinite)) return null
   return st
 }
 

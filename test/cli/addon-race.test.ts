@@ -49,7 +49,9 @@ function ranAsRoot(): number {
   return fs.readFileSync(MARKER, 'utf8').split('\n').filter((l) => l === 'uid=0').length
 }
 
-function startRacer(seconds: number): { proc: ChildProcess; done: Promise<number> } {
+/** The racer, as nobody; `ready` resolves once its inotify watch is set
+ * (it prints "watching"). */
+function startRacer(seconds: number): { proc: ChildProcess; done: Promise<number>; ready: Promise<void> } {
   // a clean slate: the marker and what an earlier race left
   for (const n of fs.readdirSync(D)) {
     if (n === 'pwned' || n.startsWith('.stolen-') || n.startsWith('.evil-') || n.startsWith('tini-ts-')) {
@@ -61,7 +63,12 @@ function startRacer(seconds: number): { proc: ChildProcess; done: Promise<number
   let out = ''
   proc.stdout!.on('data', (b) => (out += b))
   const done = new Promise<number>((resolve) => proc.on('close', () => resolve(Number(/swapped (\d+)/.exec(out)?.[1] ?? -1))))
-  return { proc, done }
+  const ready = new Promise<void>((resolve, reject) => {
+    proc.stdout!.on('data', () => out.includes('watching\n') && resolve())
+    proc.on('close', () => reject(new Error(`the racer ended before watching: ${out}`)))
+  })
+  ready.catch(() => {}) // awaited by the tests; a late rejection after resolve is moot
+  return { proc, done, ready }
 }
 
 /** dist/tini-ts alone in a directory (no addon beside it: the embedded copy must be extracted). */
@@ -85,7 +92,7 @@ t.test('addon extraction raced by the owner of $XDG_RUNTIME_DIR', { skip }, asyn
 
   t.test('control: the old extraction (check and dlopen by name) runs the racer\'s code as root', async (t) => {
     const racer = startRacer(8)
-    await new Promise((r) => setTimeout(r, 300))
+    await racer.ready
     const r = spawnSync(process.execPath, [path.join(FIX, 'naive-extract.cjs'), D, ADDON, '300'], {
       encoding: 'utf8',
       env: { PATH: ENV.PATH },
@@ -101,7 +108,7 @@ t.test('addon extraction raced by the owner of $XDG_RUNTIME_DIR', { skip }, asyn
     const exe = lonely()
     t.teardown(() => fs.rmSync(path.dirname(exe), { recursive: true, force: true }))
     const racer = startRacer(60)
-    await new Promise((r) => setTimeout(r, 300))
+    await racer.ready
     for (let i = 0; i < 10; i++) {
       const r = spawnSync(exe, ['-s', '--', 'sh', '-c', 'exit 4'], { encoding: 'utf8', env: ENV, timeout: 60_000 })
       t.equal(r.status, 4, `run ${i}: ${r.stderr}`)
@@ -118,7 +125,7 @@ t.test('addon extraction raced by the owner of $XDG_RUNTIME_DIR', { skip }, asyn
     const exe = lonely()
     t.teardown(() => fs.rmSync(path.dirname(exe), { recursive: true, force: true }))
     const racer = startRacer(60)
-    await new Promise((r) => setTimeout(r, 300))
+    await racer.ready
     const r = spawnSync('unshare', ['-m', 'sh', '-c',
       'for d in /tmp /dev/shm /var/tmp; do mount -t tmpfs -o noexec,mode=1777 tmpfs "$d" || exit 99; done; exec "$@"',
       'sh', exe, '-s', '--', 'true'], { encoding: 'utf8', env: { ...ENV, HOME: '/nonexistent' }, timeout: 60_000 })

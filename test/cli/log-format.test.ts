@@ -1,7 +1,7 @@
 // Issue 5: --log-format json / TINI_TS_LOG_FORMAT; text reads like tini's.
 import t from 'tap'
 import { execa } from 'execa'
-import { tiniArgv } from '../helpers/tini'
+import { tiniArgv, waitFor } from '../helpers/tini'
 
 const ORPHANING = "(sleep 0.1 &); (sleep 0.1 &); sleep 0.4; exit 3"
 
@@ -48,9 +48,11 @@ t.test('TINI_TS_LOG_FORMAT=json selects json; the default is tini-like text', as
 })
 
 t.test('signals forwarded appear as events at -vv (json)', async (t) => {
-  const [file, ...rest] = tiniArgv(['-s', '-vvv', '--log-format', 'json', '--', 'sh', '-c', 'trap "exit 0" TERM; while :; do sleep 0.05; done'])
+  const [file, ...rest] = tiniArgv(['-s', '-vvv', '--log-format', 'json', '--', 'sh', '-c', 'trap "exit 0" TERM; echo ready; while :; do sleep 0.05; done'])
   const p = execa(file, rest, { reject: false, timeout: 30_000 })
-  await new Promise((r) => setTimeout(r, 800))
+  let out = ''
+  p.stdout?.on('data', (d: Buffer) => (out += d.toString()))
+  await waitFor('program ready (its trap set)', () => out.includes('ready\n'))
   process.kill(p.pid as number, 'SIGTERM')
   const r = await p
   const fwd = r.stderr

@@ -3,7 +3,7 @@
 import t from 'tap'
 import { execa } from 'execa'
 import { join } from 'node:path'
-import { REPO, waitFor, children } from '../helpers/tini'
+import { REPO, waitFor } from '../helpers/tini'
 
 const BIN = join(REPO, 'bin', 'tini-ts')
 // tap's loader hooks must not ride along into the init under test.
@@ -17,13 +17,18 @@ t.test('bin/tini-ts runs the program and exits with its status', async (t) => {
 })
 
 t.test('bin/tini-ts forwards SIGTERM and reaps orphans', async (t) => {
-  const p = execa(process.execPath, [BIN, '-s', '-w', '--', 'sh', '-c', '(sleep 0.05 &); trap "exit 9" TERM; while :; do sleep 0.05; done'], {
+  const p = execa(process.execPath, [BIN, '-s', '-w', '--', 'sh', '-c', '(sleep 0.05 &); trap "exit 9" TERM; echo ready; while :; do sleep 0.05; done'], {
     reject: false,
     env,
     timeout: 20_000,
   })
-  await waitFor('program running', () => children(p.pid as number).some((c) => c.comm === 'sh'))
-  await new Promise((r) => setTimeout(r, 300))
+  let out = ''
+  let err = ''
+  p.stdout?.on('data', (d: Buffer) => (out += d.toString()))
+  p.stderr?.on('data', (d: Buffer) => (err += d.toString()))
+  // Handshakes: the program has set its trap, and tini-ts has reaped the orphan.
+  await waitFor('program ready', () => out.includes('ready\n'))
+  await waitFor('orphan reaped', () => /Reaped zombie process with pid=\d+ \(sleep\)/.test(err))
   process.kill(p.pid as number, 'SIGTERM')
   const r = await p
   t.equal(r.exitCode, 9)

@@ -8,6 +8,7 @@ import t from 'tap'
 import { psInContainer, zombies } from '../helpers/container-ps'
 import { PROBES, REDIS_ARGS, SOCK, mapLimit, waitRedisReady } from '../helpers/redis'
 import { destroy, distMissing, exec, sleep, start } from '../helpers/runc'
+import { waitFor } from '../helpers/tini'
 
 const missing = distMissing()
 if (missing) {
@@ -22,7 +23,7 @@ if (missing) {
     const wrapped = ['/usr/local/bin/tini-ts', '-s', '--cleanup', '--', 'sh', '-c', `sleep 0.3 & exec redis-cli -s ${SOCK} ping`]
     const results = await mapLimit(Array.from({ length: PROBES }), 5, () => exec(c, wrapped))
     t.equal(results.filter((r) => r.exitCode === 0 && r.stdout.trim() === 'PONG').length, PROBES, `all ${PROBES} probes answered PONG, exit 0`)
-    await sleep(1000)
+    await sleep(1000) // past the survivors' 0.3 s: an absence (control: the unwrapped shapes below leave zombies)
     t.same(zombies(c), [], 'no zombie in the container')
     t.same(psInContainer(c).filter((p) => p.comm === 'sleep'), [], 'no leftover sleep either')
   })
@@ -48,8 +49,9 @@ if (missing) {
       const before = zombies(c).length
       const r = await exec(c, [...(s.control ?? []), 'sh', '-c', s.script])
       if (s.pong) t.equal(r.stdout.trim(), 'PONG', `${s.name}: answered`)
-      await sleep(1000)
-      t.ok(zombies(c).length > before, `${s.name}: left a zombie (${zombies(c).length - before})`)
+      // Handshake: poll until the survivor has died unreaped (each shape leaves one).
+      const n = await waitFor(`${s.name}: a zombie of PID 1`, () => zombies(c).length > before && zombies(c).length, 10_000, 50).catch(() => zombies(c).length)
+      t.ok(n > before, `${s.name}: left a zombie (${n - before})`)
     }
     t.ok(zombies(c).every((z) => z.ppid === 1), 'all of them children of PID 1 (redis-server)')
     // Issue 9 item 5: --zombies tells these apart as probe leftovers
@@ -97,7 +99,8 @@ if (missing) {
     const control = Date.now() - t0
     t.equal(r.stdout.trim(), 'PONG')
     t.ok(control >= 2500, `control (--no-cleanup, tini's way): the answer waits ${control} ms for the survivor`)
-    await sleep(3000)
+    // Handshake: the survivor (sleep 3) has died, as a zombie of PID 1 (redis-server).
+    await waitFor('the control\'s survivor to end', () => !psInContainer(c).some((p) => p.comm === 'sleep' && p.state !== 'Z'), 10_000, 50)
     const before = new Set(psInContainer(c).map((p) => p.hostPid)) // the control's zombie is there to stay
     // runc exec's own cost on this machine, with nothing left behind
     t0 = Date.now()
@@ -118,7 +121,7 @@ if (missing) {
     await waitRedisReady(c)
     const r = await exec(c, ['/usr/local/bin/tini-ts', '-s', '--timeout', '0.5s', '--', 'sh', '-c', 'sleep 30 & sleep 30'])
     t.equal(r.exitCode, 124, 'exit 124')
-    await sleep(500)
+    await sleep(500) // an absence, past the sleeps' own deaths had they been left (control: 'hung probe' unwrapped)
     const left = psInContainer(c).filter((p) => p.pid !== 1)
     t.same(left, [], 'nothing but PID 1 is left')
     t.same(zombies(c), [], 'no zombie')

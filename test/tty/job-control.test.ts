@@ -57,6 +57,12 @@ async function start(s: Shell, cmd: string, init = 'tini-ts', program = 'sh'): P
 }
 
 const state = (pid: number) => procStat(pid)?.state
+/** The handshake before typing: pid's process group is the terminal's
+ * foreground group (tpgid, proc(5)), so its read gets the line. */
+const ownsTerminal = (pid: number) => {
+  const st = procStat(pid)
+  return st !== undefined && st.pgrp === st.tpgid
+}
 
 for (const logArgs of [[], ['-vvv'], ['--log-format', 'json', '-vv']]) {
   t.test(`Ctrl-Z gives the prompt back, fg hands the terminal back, Ctrl-C exits 130 (${logArgs.join(' ') || 'plain'})`, async (t) => {
@@ -76,7 +82,7 @@ for (const logArgs of [[], ['-vvv'], ['--log-format', 'json', '-vv']]) {
     s.mark()
     s.line('fg')
     await waitFor('running again', () => state(init) === 'S' && state(prog) === 'S')
-    await sleep(200)
+    await waitFor('the program owns the terminal', () => ownsTerminal(prog))
     s.line('hello') // read by the program: the terminal is its own again
     await waitFor('got:hello', () => /got:hello/.test(s.since()))
     t.equal(procStat(prog)?.pgrp, prog, 'the program still leads its own group')
@@ -117,7 +123,7 @@ t.test('bg runs it in the background; a read there stops the job (SIGTTIN), fg r
   s.mark()
   s.line('fg')
   await waitFor('running again', () => state(prog) === 'S')
-  await sleep(200)
+  await waitFor('the program owns the terminal', () => ownsTerminal(prog))
   s.line('world')
   await s.prompt()
   t.match(s.since(), /got:world/, 'the read resumed in the foreground')

@@ -1,6 +1,6 @@
 // wait(2) status -> the init's exit code, and -e remapping.
 import t from 'tap'
-import { decodeWaitStatus, exitCodeFor, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND } from '../../src/exit-code'
+import { decodeWaitStatus, exitCodeFor } from '../../src/exit-code'
 
 // Wait statuses as the kernel encodes them (W_EXITCODE, W_TERMSIG).
 const exited = (code: number) => (code & 0xff) << 8
@@ -33,9 +33,4 @@ t.test('exitCodeFor: -e remaps to 0, and only what is listed', async (t) => {
   t.equal(exitCodeFor({ signal: 15 }, remap), 0, '-e 143 remaps death by SIGTERM')
   t.equal(exitCodeFor({ signal: 9 }, remap), 137)
   t.equal(exitCodeFor({ code: 0 }, new Set([0])), 0)
-})
-
-t.test('init\'s own codes', async (t) => {
-  t.equal(EXIT_NOT_FOUND, 127)
-  t.equal(EXIT_NOT_EXECUTABLE, 126)
 })
