@@ -12,6 +12,7 @@ import {
   destroy, distMissing, exec, kill, readStderr, sleep, startAttached, state,
   waitStopped, withTimeout, type ContainerOpts,
 } from '../helpers/runc'
+import { waitFor } from '../helpers/tini'
 
 const NOBODY = 65534
 
@@ -42,9 +43,12 @@ if (missing) {
     const c = await startAttached(hardened())
     t.teardown(() => destroy(c))
 
+    // Handshake: the program runs under PID 1 (start-up as nobody can be slow
+    // on a loaded machine); then 2 s more show that it stays up.
+    await waitFor('sleep under tini-ts', () => psInContainer(c).some((p) => p.argv[0] === 'sleep' && p.ppid === 1), 30_000, 50)
     await sleep(2_000)
     const st = await state(c)
-    t.equal(st.status, 'running', 'still running after 2 s')
+    t.equal(st.status, 'running', 'still running 2 s after its program started')
     const ps = psInContainer(c)
     const init = ps.find((p) => p.pid === 1)
     t.equal(init?.argv[0], '/usr/local/bin/tini-ts', 'tini-ts is PID 1')
