@@ -27,209 +27,22 @@ import {
   readStatus,
   readUptime,
 } from './proc'
+import { base, identifyInit, OWN_CHILDREN_ONLY, SHELLS } from './init-identity'
+import { formatZombieText, safe } from './zombie-format'
+import {
+  ADOPTED_GRACE_SECONDS,
+  RECHECK_MS,
+  type ParentGroup,
+  type Pid1Report,
+  type ZombieEntry,
+  type ZombieReport,
+} from './zombie-types'
 
-/**
- * Single scan only: a zombie child of PID 1 started at least this long ago is
- * taken as proof that PID 1 is not reaping.
- */
-export const ADOPTED_GRACE_SECONDS = 5
+export { identifyInit } from './init-identity'
+export { formatZombieText } from './zombie-format'
+export * from './zombie-types'
 
-/** runZombies re-checks after this long: zombies reaped meanwhile were transient, not leaks. */
-export const RECHECK_MS = 250
 
-export interface ZombieEntry {
-  pid: number
-  ppid: number
-  /** comm of the parent; null if the parent is unreadable, gone, or outside this PID namespace (ppid 0). */
-  parentComm: string | null
-  /** comm of the zombie (its cmdline is empty once it has exited). */
-  comm: string
-  /** Seconds since the zombie process was started (not since it exited: the kernel does not record that). */
-  ageSeconds: number | null
-  /** Session id, as this namespace sees it (0: the session's leader is outside it). */
-  session: number
-}
-
-export interface ParentGroup {
-  ppid: number
-  parentComm: string | null
-  /** argv of the parent, or null when unreadable. */
-  parentCmdline: string[] | null
-  /** State letter of the parent (S, R, T, ...), or null. */
-  parentState: string | null
-  count: number
-  pids: number[]
-  oldestAgeSeconds: number | null
-  /** Who is expected to reap these zombies right now. */
-  reaper: 'parent' | 'pid1' | 'outside-namespace'
-  /** Zombies of PID 1 that an exec from outside left behind, told by their
-   * session (see probeLeftovers); 0 for other parents. */
-  probeLeftovers: number
-  advice: string
-}
-
-export interface Pid1Report {
-  pid: 1
-  /** comm of PID 1, or null if /proc/1 is not readable. */
-  comm: string | null
-  argv: string[] | null
-  /** Canonical name of a known init (e.g. "tini", "tini-ts", "dumb-init"), or null. */
-  knownInit: string | null
-  /** SIGCHLD is in SigCgt (a handler is installed). */
-  catchesSigchld: boolean
-  /** SIGCHLD is in SigIgn: the kernel auto-reaps PID 1's children. */
-  ignoresSigchld: boolean
-  /** SIGCHLD is in SigBlk (typical of signalfd-based inits). */
-  blocksSigchld: boolean
-  looksLikeReaper: boolean
-  /** Starts with "yes:", "probably:", "no:" or "unknown:", followed by the reason. */
-  verdict: string
-}
-
-export interface ZombieReport {
-  zombies: ZombieEntry[]
-  byParent: ParentGroup[]
-  pid1: Pid1Report
-  count: number
-  /** Number of /proc/PID entries we could read. */
-  scanned: number
-  /** Caveats about this scan (foreign /proc, hidden entries, exited thread-group leaders, ...). */
-  notes: string[]
-}
-
-/** Init programs known to reap adopted children; keys are comm / argv basenames. */
-const KNOWN_INITS: ReadonlyArray<[string, string]> = [
-  ['tini-ts', 'tini-ts'],
-  ['tini', 'tini'],
-  ['tini-static', 'tini'],
-  ['docker-init', 'docker-init (tini)'],
-  ['dumb-init', 'dumb-init'],
-  ['catatonit', 'catatonit'],
-  ['podman-init', 'catatonit'],
-  ['systemd', 'systemd'],
-  ['init', 'init'],
-  ['s6-svscan', 's6-svscan'],
-  ['s6-linux-init', 's6-linux-init'],
-  ['runit', 'runit'],
-  ['runit-init', 'runit'],
-  ['runsvdir', 'runsvdir'],
-  ['openrc-init', 'openrc-init'],
-  ['pause', 'pause'],
-  ['dinit', 'dinit'],
-  ['my_init', 'my_init'],
-  ['pid1', 'pid1'],
-  ['supervisord', 'supervisord'],
-  ['monit', 'monit'],
-]
-
-/** Programs that install a SIGCHLD handler but only wait for children they spawned themselves. */
-const OWN_CHILDREN_ONLY = new Set(['node', 'nodejs', 'deno', 'bun'])
-const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh', 'busybox'])
-const INTERPRETERS = /^(node|nodejs|python[0-9.]*|perl[0-9.]*|ruby[0-9.]*|sh|bash|dash|ash)$/
-
-function base(p: string): string {
-  return path.posix.basename(p).replace(/^-/, '') // "-bash" for login shells
-}
-
-function lookupInit(name: string): string | null {
-  if (!name) return null
-  for (const [key, label] of KNOWN_INITS) {
-    if (name === key) return label // all keys fit in comm's 15 bytes
-  }
-  return null
-}
-
-/**
- * Name in the nearest package.json above PID 1's script (at most 4 levels
- * up), e.g. "tini-ts" for `node lib/main.js` run from a tini-ts checkout.
- * Relative paths are resolved against /proc/1/cwd (or, when that is not
- * readable, our own cwd), and files are looked up
- * through /proc/1/root first (right even across mount namespaces; needs the
- * privileges to inspect PID 1), then directly (same mount namespace, the
- * usual case inside a container). Best effort: any error gives null.
- */
-function scriptPackageName(script: string, pidDir: string): string | null {
-  let abs = script
-  if (!path.posix.isAbsolute(abs)) {
-    try {
-      abs = path.posix.resolve(fs.readlinkSync(path.posix.join(pidDir, 'cwd')), abs)
-    } catch {
-      // /proc/1/cwd needs ptrace access (not for a non-root user): guess that
-      // we were started from the same directory, as in `docker exec`.
-      abs = path.posix.resolve(process.cwd(), abs)
-    }
-  }
-  let dir = path.posix.dirname(abs)
-  for (let i = 0; i < 4 && dir !== '/'; i++, dir = path.posix.dirname(dir)) {
-    for (const prefix of [path.posix.join(pidDir, 'root'), '']) {
-      try {
-        const text = fs.readFileSync(prefix + path.posix.join(dir, 'package.json'), 'utf8')
-        const pkg = JSON.parse(text) as { name?: unknown }
-        return typeof pkg.name === 'string' ? pkg.name : null
-      } catch {
-        // not there, not readable, or not JSON: try the next candidate
-      }
-    }
-  }
-  return null
-}
-
-/**
- * Identify a known init from PID 1's comm and argv. Matches comm, basename
- * of argv[0], and, when argv[0] is an interpreter (node, python, sh, ...), the
- * script it runs — so `node /usr/lib/node_modules/tini-ts/bin/tini-ts` and
- * `node .../tini-ts/lib/main.js` are both recognised as tini-ts.
- */
-export function identifyInit(comm: string | null, argv: string[] | null, pidDir?: string): string | null {
-  const args = argv ?? []
-  if (comm !== null) {
-    // "init" is ambiguous (sysvinit, busybox, a symlink to systemd...), but all of those reap.
-    const byComm = lookupInit(comm)
-    if (byComm !== null) return byComm
-  }
-  if (args.length > 0) {
-    const a0 = base(args[0])
-    const byArgv0 = lookupInit(a0)
-    if (byArgv0 !== null) return byArgv0
-    if (INTERPRETERS.test(a0) || (comm !== null && INTERPRETERS.test(comm))) {
-      for (const a of args.slice(1, 4)) {
-        if (a.startsWith('-')) continue
-        if (/(^|\/)tini-ts(\/|$)/.test(a)) return 'tini-ts'
-        if (pidDir !== undefined && /^(node|nodejs)$/.test(a0) && scriptPackageName(a, pidDir) === 'tini-ts') {
-          return 'tini-ts'
-        }
-        const byScript = lookupInit(base(a).replace(/\.(js|cjs|mjs|py|pl|sh)$/, ''))
-        if (byScript !== null) return byScript
-        break // only the first non-option argument is the script
-      }
-    }
-  }
-  return null
-}
-
-function fmtAge(s: number | null): string {
-  if (s === null) return '?'
-  if (s < 60) return `${s.toFixed(1)}s`
-  const m = Math.floor(s / 60)
-  if (m < 60) return `${m}m${String(Math.floor(s % 60)).padStart(2, '0')}s`
-  const h = Math.floor(m / 60)
-  if (h < 24) return `${h}h${String(m % 60).padStart(2, '0')}m`
-  return `${Math.floor(h / 24)}d${String(h % 24).padStart(2, '0')}h`
-}
-
-/** Make untrusted names (comm/argv can contain anything) safe for a terminal. */
-function safe(s: string | null): string {
-  if (s === null) return '?'
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0'))
-}
-
-function fmtArgv(argv: string[] | null): string {
-  if (argv === null) return '?'
-  if (argv.length === 0) return ''
-  const s = argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(' ')
-  return safe(s.length > 120 ? s.slice(0, 117) + '...' : s)
-}
 
 function round2(n: number | null): number | null {
   return n === null ? null : Math.round(n * 100) / 100
@@ -535,53 +348,6 @@ function probeLeftovers(zombies: ZombieEntry[], scan: Scan, procRoot: string): n
     return z.session !== pid1.session && z.session !== z.pid && !scan.live.has(z.session)
   }).length
 }
-
-function plural(n: number, one: string, many: string = one + 's'): string {
-  return `${n} ${n === 1 ? one : many}`
-}
-
-function table(rows: string[][]): string[] {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)))
-  return rows.map((r) => '  ' + r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd())
-}
-
-/** Human-readable rendering of a report. */
-export function formatZombieText(r: ZombieReport): string {
-  const lines: string[] = []
-  if (r.count === 0) {
-    lines.push(`No zombies in this PID namespace (${plural(r.scanned, 'process', 'processes')} scanned).`)
-  } else {
-    lines.push(`${plural(r.count, 'zombie')} in this PID namespace (${plural(r.scanned, 'process', 'processes')} scanned):`)
-    lines.push('')
-    const rows = [['PID', 'PPID', 'PARENT', 'COMMAND', 'AGE']]
-    for (const z of r.zombies) {
-      rows.push([String(z.pid), String(z.ppid), safe(z.parentComm), `[${safe(z.comm)}] <defunct>`, fmtAge(z.ageSeconds)])
-    }
-    lines.push(...table(rows))
-    lines.push('')
-    lines.push('By parent:')
-    for (const g of r.byParent) {
-      const cmd = fmtArgv(g.parentCmdline)
-      lines.push(
-        `  ${g.ppid} ${safe(g.parentComm)}${cmd ? ` [${cmd}]` : ''}: ${g.count} zombie${g.count === 1 ? '' : 's'}` +
-          ` (pid ${g.pids.join(', ')}; oldest ${fmtAge(g.oldestAgeSeconds)})`,
-      )
-      lines.push(`    -> ${g.advice}`)
-    }
-  }
-  lines.push('')
-  const p = r.pid1
-  lines.push(`PID 1: ${safe(p.comm)}${p.argv && p.argv.length > 0 ? ` [${fmtArgv(p.argv)}]` : ''}`)
-  const yn = (b: boolean): string => (b ? 'yes' : 'no')
-  lines.push(
-    `  known init: ${p.knownInit ?? 'no'}   SIGCHLD caught: ${yn(p.catchesSigchld)}   ` +
-      `ignored: ${yn(p.ignoresSigchld)}   blocked: ${yn(p.blocksSigchld)}`,
-  )
-  lines.push(`  reaper: ${p.verdict}`)
-  for (const n of r.notes) lines.push(`note: ${n}`)
-  return lines.join('\n') + '\n'
-}
-
 /** Write all of `s` to fd 1 synchronously, tolerating partial writes and EAGAIN (non-blocking pipes). */
 function writeStdout(s: string): void {
   let buf = Buffer.from(s, 'utf8')
