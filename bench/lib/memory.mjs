@@ -2,13 +2,19 @@
 // the context switches of every thread of the init while its program sleeps.
 import { spawn } from 'node:child_process'
 import * as fs from 'node:fs'
+import { createRequire } from 'node:module'
 import { cleanEnv, sleep } from './common.mjs'
 
+// The project's one /proc parser (src/proc.ts, built into lib/ by
+// `npm run build:ts`, which `npm run build` runs before any benchmark).
+const { parseStatus } = createRequire(import.meta.url)('../../lib/proc.js')
+
+/** The numeric fields of /proc/PID/status (PID may be "PID/task/TID"). */
 function readStatus(pid) {
   const out = {}
-  for (const line of fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n')) {
-    const m = /^(\w+):\s+(\d+)/.exec(line)
-    if (m) out[m[1]] = Number(m[2])
+  for (const [k, v] of Object.entries(parseStatus(fs.readFileSync(`/proc/${pid}/status`, 'utf8')).raw)) {
+    const n = Number(String(v).trim().split(/\s+/)[0])
+    if (Number.isFinite(n) && /^\d/.test(String(v).trim())) out[k] = n
   }
   return out
 }
