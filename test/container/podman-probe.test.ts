@@ -15,6 +15,14 @@ import { REDIS_ARGS, SOCK } from '../helpers/redis'
 import { DIST_ADDON, DIST_BIN, distMissing, sleep } from '../helpers/runc'
 
 const RUNS = 10
+
+/** RUNS health checks, most of them healthy, then time for the last probe's leftovers to die. */
+async function probeRuns(t: Test, name: string): Promise<void> {
+  const runs = await healthLoop(t, name, RUNS)
+  // podman fails a probe that outlasts timeoutSeconds: on an overloaded machine a few may
+  t.ok(runs.filter((r) => r.exitCode === 0).length >= RUNS / 2, `healthy ${runs.filter((r) => r.exitCode === 0).length} of ${RUNS} times`)
+  await sleep(800)
+}
 const TINI = '/usr/local/bin/tini-ts'
 let seq = 0
 const uniq = (what: string) => `tini-ts-${what}-${process.pid}-${seq++}`
@@ -121,10 +129,7 @@ if (missing) {
 
     t.test('healthcheck run, control: the unwrapped probe leaves a zombie each time', async (t) => {
       const c = await runWithHealthcheck(t, image, leaky)
-      const runs = await healthLoop(t, c.name, RUNS)
-      // podman fails a probe that outlasts timeoutSeconds: on an overloaded machine a few may
-      t.ok(runs.filter((r) => r.exitCode === 0).length >= RUNS / 2, `healthy ${runs.filter((r) => r.exitCode === 0).length} of ${RUNS} times`)
-      await sleep(800)
+      await probeRuns(t, c.name)
       const z = zombies(c.pid)
       t.ok(z.length >= RUNS - 1, `${z.length} zombies after ${RUNS} probes`)
       t.ok(z.every((p) => p.ppid === 1), 'children of PID 1 (redis-server)')
@@ -132,20 +137,14 @@ if (missing) {
 
     t.test('healthcheck run, tini-ts -s as written: no zombie, nothing left', async (t) => {
       const c = await runWithHealthcheck(t, image, [TINI, '-s', '--', ...leaky])
-      const runs = await healthLoop(t, c.name, RUNS)
-      // podman fails a probe that outlasts timeoutSeconds: on an overloaded machine a few may
-      t.ok(runs.filter((r) => r.exitCode === 0).length >= RUNS / 2, `healthy ${runs.filter((r) => r.exitCode === 0).length} of ${RUNS} times`)
-      await sleep(800)
+      await probeRuns(t, c.name)
       t.same(zombies(c.pid), [], 'no zombie')
       t.same(psInContainer(c.pid).filter((p) => p.pid !== 1), [], 'nothing but PID 1')
     })
 
     t.test('kube play livenessProbe.exec, control: the unwrapped probe leaves a zombie each time', async (t) => {
       const c = await playPod(t, image, ['/probe/leaky.sh'], probeDir(t))
-      const runs = await healthLoop(t, c.name, RUNS)
-      // podman fails a probe that outlasts timeoutSeconds: on an overloaded machine a few may
-      t.ok(runs.filter((r) => r.exitCode === 0).length >= RUNS / 2, `healthy ${runs.filter((r) => r.exitCode === 0).length} of ${RUNS} times`)
-      await sleep(800)
+      await probeRuns(t, c.name)
       t.ok(zombies(c.pid).length >= RUNS - 1, `${zombies(c.pid).length} zombies after ${RUNS} probes`)
     })
 
@@ -158,10 +157,7 @@ if (missing) {
 
     t.test("kube play livenessProbe.exec with the README's recipe: no zombie, nothing left", async (t) => {
       const c = await playPod(t, image, [...recipe, '/probe/leaky.sh'], probeDir(t))
-      const runs = await healthLoop(t, c.name, RUNS)
-      // podman fails a probe that outlasts timeoutSeconds: on an overloaded machine a few may
-      t.ok(runs.filter((r) => r.exitCode === 0).length >= RUNS / 2, `healthy ${runs.filter((r) => r.exitCode === 0).length} of ${RUNS} times`)
-      await sleep(800)
+      await probeRuns(t, c.name)
       t.same(zombies(c.pid), [], 'no zombie')
       t.same(psInContainer(c.pid).filter((p) => p.pid !== 1), [], 'nothing but PID 1')
     })

@@ -65,15 +65,14 @@ export interface SectionResult {
   error: string | null
 }
 
+/** python3 ARGS, bounded in time and output, as text. */
+function python3(args: string[], env: NodeJS.ProcessEnv, cwd: string) {
+  return spawnSync('/usr/bin/python3', args, { env, cwd, encoding: 'utf8', timeout: 280_000, maxBuffer: 64 * 1024 * 1024 })
+}
+
 /** Runs sections.py; returns one result per section and the whole output. */
 export function runSections(kind: 'py' | 'sh', suite: string, script: string, env: NodeJS.ProcessEnv, cwd: string): { results: SectionResult[]; output: string } {
-  const r = spawnSync('/usr/bin/python3', [join(PEERS, 'sections.py'), kind, suite, script], {
-    env,
-    cwd,
-    encoding: 'utf8',
-    timeout: 280_000,
-    maxBuffer: 64 * 1024 * 1024,
-  })
+  const r = python3([join(PEERS, 'sections.py'), kind, suite, script], env, cwd)
   const output = `${r.stdout ?? ''}${r.stderr ?? ''}`
   const results = (r.stdout ?? '')
     .split('\n')
@@ -84,13 +83,7 @@ export function runSections(kind: 'py' | 'sh', suite: string, script: string, en
 
 /** pytest outcomes by test id (PASSED/FAILED/ERROR), from `-rA`. */
 export function runPytest(cwd: string, args: string[], env: NodeJS.ProcessEnv): { outcomes: Map<string, string>; output: string } {
-  const r = spawnSync('/usr/bin/python3', ['-m', 'pytest', '-q', '-rA', '-p', 'no:cacheprovider', ...args], {
-    cwd,
-    env,
-    encoding: 'utf8',
-    timeout: 280_000,
-    maxBuffer: 64 * 1024 * 1024,
-  })
+  const r = python3(['-m', 'pytest', '-q', '-rA', '-p', 'no:cacheprovider', ...args], env, cwd)
   const output = `${r.stdout ?? ''}${r.stderr ?? ''}`
   const outcomes = new Map<string, string>()
   for (const line of (r.stdout ?? '').split('\n')) {

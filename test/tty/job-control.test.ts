@@ -57,6 +57,14 @@ async function start(s: Shell, cmd: string, init = 'tini-ts', program = 'sh'): P
 }
 
 const state = (pid: number) => procStat(pid)?.state
+/** Ctrl-Z, then the prompt back and both stopped; resolves to what the shell printed. */
+async function ctrlZ(s: Shell, init: number, prog: number): Promise<string> {
+  s.mark()
+  s.term.write('\x1a')
+  const after = await s.prompt()
+  await waitFor('both stopped', () => state(init) === 'T' && state(prog) === 'T')
+  return after
+}
 /** The handshake before typing: pid's process group is the terminal's
  * foreground group (tpgid, proc(5)), so its read gets the line. */
 const ownsTerminal = (pid: number) => {
@@ -68,11 +76,8 @@ for (const logArgs of [[], ['-vvv'], ['--log-format', 'json', '-vv']]) {
   t.test(`Ctrl-Z gives the prompt back, fg hands the terminal back, Ctrl-C exits 130 (${logArgs.join(' ') || 'plain'})`, async (t) => {
     const s = shell(t)
     const { init, prog } = await start(s, tiniShell([...logArgs, '--', 'sh', '-c', 'echo READY; read x; echo "got:$x"; sleep 100']))
-    s.mark()
-    s.term.write('\x1a') // Ctrl-Z
-    const after = await s.prompt()
+    const after = await ctrlZ(s, init, prog)
     t.match(after, /Stopped/, 'bash reports a stopped job')
-    await waitFor('both stopped', () => state(init) === 'T' && state(prog) === 'T')
     t.equal(state(init), 'T', 'tini-ts is stopped')
     t.equal(state(prog), 'T', 'the program is stopped')
     s.mark()
@@ -99,10 +104,7 @@ for (const logArgs of [[], ['-vvv'], ['--log-format', 'json', '-vv']]) {
 t.test('bg runs it in the background; a read there stops the job (SIGTTIN), fg resumes the read', async (t) => {
   const s = shell(t)
   const { init, prog } = await start(s, tiniShell(['--', 'sh', '-c', 'echo READY; sleep 1; echo BGTICK; read x; echo "got:$x"; exit 7']))
-  s.mark()
-  s.term.write('\x1a')
-  await s.prompt()
-  await waitFor('stopped', () => state(init) === 'T' && state(prog) === 'T')
+  await ctrlZ(s, init, prog)
   s.mark()
   s.line('bg')
   await s.prompt()
@@ -135,10 +137,7 @@ t.test('bg runs it in the background; a read there stops the job (SIGTTIN), fg r
 t.test('bg to the end: the shell keeps its terminal after the program exits', async (t) => {
   const s = shell(t)
   const { init, prog } = await start(s, tiniShell(['--', 'sh', '-c', 'echo READY; sleep 1; echo BGDONE']))
-  s.mark()
-  s.term.write('\x1a')
-  await s.prompt()
-  await waitFor('stopped', () => state(init) === 'T' && state(prog) === 'T')
+  await ctrlZ(s, init, prog)
   s.line('bg')
   await waitFor('BGDONE', () => s.out().includes('BGDONE'))
   await waitFor('tini-ts gone', () => procStat(init) === undefined || procStat(init)?.state === 'Z')
