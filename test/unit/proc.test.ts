@@ -171,23 +171,22 @@ t.test('readStatus: the test process itself', async (t) => {
 })
 
 t.test('parseStatus: fixture', async (t) => {
-  const text = [
-    'Name:\tweird\\nname',
-    'Umask:\t0022',
-    'State:\tZ (zombie)',
-    'Tgid:\t42',
-    'PPid:\t7',
-    'Uid:\t1000\t1001\t1002\t1003',
-    'Gid:\t100\t100\t100\t100',
-    'Threads:\t1',
-    'SigQ:\t0/63455',
-    'SigPnd:\t0000000000000000',
-    'ShdPnd:\t0000000000000000',
-    'SigBlk:\t0000000000000000',
-    'SigIgn:\t0000000000010000',
-    'SigCgt:\t0000000000004002',
-    '',
-  ].join('\n')
+  // /proc/PID/status as the kernel prints it (tabs after the colons)
+  const text = `Name:\tweird\\nname
+Umask:\t0022
+State:\tZ (zombie)
+Tgid:\t42
+PPid:\t7
+Uid:\t1000\t1001\t1002\t1003
+Gid:\t100\t100\t100\t100
+Threads:\t1
+SigQ:\t0/63455
+SigPnd:\t0000000000000000
+ShdPnd:\t0000000000000000
+SigBlk:\t0000000000000000
+SigIgn:\t0000000000010000
+SigCgt:\t0000000000004002
+`
   const st = parseStatus(text)
   t.equal(st.name, 'weird\\nname', 'the kernel escapes control characters in Name')
   t.equal(st.state, 'Z')
