@@ -347,3 +347,23 @@ export function procSelfPid(procRoot: string = PROC_ROOT): number | null {
     return null
   }
 }
+
+/**
+ * True when no thread of this process has a child (proc(5):
+ * /proc/PID/task/TID/children), false when one has, undefined when it can't
+ * be told (no /proc, or a kernel without CONFIG_PROC_CHILDREN).
+ */
+export function hasNoChildren(procRoot: string = PROC_ROOT): boolean | undefined {
+  let tids: string[]
+  try {
+    tids = fs.readdirSync(path.join(procRoot, 'self', 'task'))
+  } catch {
+    return undefined
+  }
+  for (const tid of tids) {
+    const b = readProcFile(path.join(procRoot, 'self', 'task', tid, 'children'))
+    if (b === null) return undefined
+    if (b.toString('latin1').trim() !== '') return false
+  }
+  return true
+}

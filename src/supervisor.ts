@@ -15,7 +15,7 @@ import type { Logger } from './log'
 import { setLongTimeout } from './long-timer'
 import { Errno, type NativeBinding, type SpawnResult } from './native'
 import { runPause } from './pause'
-import { procAvailable } from './proc'
+import { hasNoChildren, procAvailable } from './proc'
 import { SetupError, setUp, type Prepared } from './setup'
 import { signalName } from './signals'
 import { realDeps, terminateTree, type TerminateDeps, type TerminateResult } from './terminate'
@@ -38,6 +38,8 @@ export interface SupervisorDeps {
   guard(survive: (e: unknown) => void): void
   /** how terminate.ts finds and signals the tree */
   treeDeps(kill: TerminateDeps['kill']): TerminateDeps
+  /** true when this process surely has no child left (undefined: can't tell) */
+  childless?(): boolean | undefined
 }
 
 const processDeps = (): SupervisorDeps => ({
@@ -48,6 +50,7 @@ const processDeps = (): SupervisorDeps => ({
     process.on('unhandledRejection', survive)
   },
   treeDeps: realDeps,
+  childless: () => hasNoChildren(),
 })
 
 /** The program as started: what the end of the run needs. */
@@ -171,7 +174,11 @@ export class Supervisor {
       events.reapNow()
       return EXIT_TIMEOUT
     }
-    if (cleansUpOnExit(cfg, this.deps.pid === 1)) {
+    // As PID 1 or a subreaper every descendant left is re-parented to us: with
+    // no child left there is no descendant, and the /proc scan (a few ms per
+    // hundred processes on the machine) is skipped.
+    const nothingLeft = (this.deps.pid === 1 || native.isSubreaper()) && this.deps.childless?.() === true
+    if (cleansUpOnExit(cfg, this.deps.pid === 1) && !nothingLeft) {
       const r = await this.terminateTree(p.pid)
       if (r.termed > 0) log.info('cleanup', `Cleaned up ${r.termed} remaining process(es), killed ${r.killed}`, { ...r })
       events.reapNow()

@@ -53,6 +53,8 @@ function start(args: string[], opts: { pid?: number; verbosity?: number; prepare
     pid: opts.pid ?? 4242,
     hasProc: true,
     guard: () => {},
+    // as proc.ts's hasNoChildren() tells it: no process of the fake table is ours
+    childless: () => !native.scan().some((p) => p.ppid === (opts.pid ?? 4242)),
     treeDeps: (kill) => {
       passes++
       return { kill, scan: () => native.scan(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) }
@@ -156,6 +158,18 @@ t.test('--timeout does not fire once the program has exited', async (t) => {
   await new Promise((r) => setTimeout(r, 60))
   t.equal(passes(), 0)
   t.equal(native.kills.length, 0)
+})
+
+t.test('cleanup with no child left: a subreaper has no descendant then, and skips the /proc scan', async (t) => {
+  const quiet = start(['-s', 'prog'])
+  quiet.native.exitProgram(exited(0))
+  t.equal(await quiet.run, 0)
+  t.equal(quiet.passes(), 0, 'no termination pass, so no scan')
+  // control: one child left, and the pass runs
+  const busy = start(['-s', 'prog'], { prepare: (n) => n.addProc({ pid: 3001, ppid: n.initPid, pgrp: 3001, comm: 'daemon' }) })
+  busy.native.exitProgram(exited(0))
+  t.equal(await busy.run, 0)
+  t.equal(busy.passes(), 1, 'with a child left the pass runs')
 })
 
 t.test('cleanup after the program: default with -s when not PID 1, never with --no-cleanup or as PID 1 (cleansUpOnExit)', async (t) => {
