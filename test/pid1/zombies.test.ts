@@ -66,7 +66,7 @@ D="$1"
 leak() {
   LEAKY_DIR="$D/bin-$(id -u)" sh "${FIXTURE}" 300 > "$D/pids.tmp" &
   i=0
-  while [ $i -lt 200 ]; do
+  while [ $i -lt 600 ]; do
     if { read p c < "$D/pids.tmp"; } 2>/dev/null && [ -n "\${c:-}" ] &&
        [ "$(cut -d' ' -f3 /proc/$c/stat 2>/dev/null)" = Z ]; then
       cp "$D/pids.tmp" "$D/pids"; return 0
