@@ -3,18 +3,23 @@
 // single-executable application require() loads built-ins only.
 //
 // Order:
-//  1. $TINI_TS_ADDON, when set (an explicit choice);
-//  2. a SEA (dist/tini-ts): tini_native.node beside the executable (dist/ ships
-//     it there), then the copy embedded as an SEA asset (see extractAndLoad);
-//  3. the npm route (bin/tini-ts on an installed Node): node-gyp-build's choice
-//     for this package: build/Release (a local compile), else the prebuild in
+//  1. a SEA (the executable): tini_native.node beside the executable (dist/
+//     ships it there), then the copy embedded as an SEA asset (see
+//     extractAndLoad). $TINI_TS_ADDON is not read here: the executable is PID 1
+//     of images run as root, and a variable that dlopens any file would let
+//     whoever sets the environment run code in it (the hole the build closes
+//     for OPENSSL_CONF);
+//  2. the npm route (bin/tini-ts on an installed Node): $TINI_TS_ADDON when set
+//     (an explicit choice: that Node already obeys NODE_OPTIONS, so the
+//     environment controls its code anyway), else node-gyp-build's choice for
+//     this package: build/Release (a local compile), else the prebuild in
 //     prebuilds/<platform>-<arch>/ that fits this machine (libc included).
 //
 // Extracting the embedded copy is where another user can interfere: the addon
 // runs as the init's user (root, as PID 1), and whoever can rename entries in
 // the directory it goes through can swap the file between the check and the
-// dlopen (issue 10 item 4: an inotify racer owning $XDG_RUNTIME_DIR won 7 of 10
-// tries against "write, re-read by name, dlopen by name"). So:
+// dlopen (an inotify racer owning $XDG_RUNTIME_DIR won 7 of 10 tries against
+// "write, re-read by name, dlopen by name"). So:
 //  - a candidate directory is used only when its real path, from / down, is
 //    owned by root or by us and writable by nobody else unless sticky
 //    (path_resolution(7): only then can nobody else rename what is below it);
@@ -56,7 +61,7 @@ function fixHint(route: Route): string {
   if (route === 'sea') {
     return (
       `fix: copy ${ADDON_FILE} beside the tini-ts executable (${path.join(path.dirname(process.execPath), ADDON_FILE)})` +
-      `, or point TINI_TS_ADDON at it, or give TMPDIR a directory of yours (or root's) on a mount without noexec`
+      `, or give TMPDIR a directory of yours (or root's) on a mount without noexec`
     )
   }
   const root = path.resolve(__dirname, '..')
@@ -336,14 +341,10 @@ export function loadNative(): NativeBinding {
       return undefined
     }
   }
-  const override = process.env.TINI_TS_ADDON
-  if (override) {
-    const b = tryFile(override)
-    if (b) return b
-  }
   const sea = seaModule()
   if (!sea) {
-    const b = fromPackage(tried, tryFile)
+    const override = process.env.TINI_TS_ADDON
+    const b = (override ? tryFile(override) : undefined) ?? fromPackage(tried, tryFile)
     if (b) return b
     throw new NativeLoadError(tried, 'npm')
   }
