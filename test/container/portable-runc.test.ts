@@ -1,0 +1,154 @@
+// The portable bundle (dist/tini-ts-portable-linux-x64.tar.gz, unpacked at /)
+// on bases without glibc: Alpine 3.20.3 (musl) and a scratch root holding only
+// a static busybox. In each, with a read-only root, as uid 65534, and no /tmp
+// it could write to and exec from (Alpine: a noexec tmpfs; scratch: none):
+//  - as PID 1: it reaps an orphan and forwards SIGTERM (the program dies of it:
+//    exit 143); control: a shell as PID 1 leaves the same orphan a zombie;
+//  - as an exec'd probe (`runc exec ... /opt/tini-ts/tini-ts -s -- ...`) under a
+//    PID 1 that never reaps (busybox sleep): nothing is left, no process, no
+//    zombie; control: the same probe unwrapped leaves both;
+//  - its loader resolves every library of the executable and of the addon
+//    inside /opt/tini-ts/lib; control: dist/tini-ts, the plain executable,
+//    does not start there at all.
+import t, { type Test } from 'tap'
+import { rmSync } from 'node:fs'
+import { psInContainer, zombies } from '../helpers/container-ps'
+import { alpineRootfs, alpineTarball, ENTRY, PREFIX, portableMissing, scratchRootfs, unpackBundle } from '../helpers/portable'
+import { destroy, exec, kill, readStderr, sleep, start, startAttached, withTimeout, type ContainerOpts } from '../helpers/runc'
+import { waitFor } from '../helpers/tini'
+
+const NOBODY = 65534
+const LOADER = `${PREFIX}/lib/ld-linux-x86-64.so.2`
+
+interface Base {
+  name: string
+  /** the base's own layers, under the bundle's */
+  layers: () => Promise<string[]>
+  /** a /tmp mount: a noexec tmpfs (Alpine) or none at all (scratch) */
+  tmp: boolean
+  skip?: string
+}
+
+const missing = portableMissing()
+const alpine = alpineTarball()
+const BASES: Base[] = [
+  {
+    name: 'alpine',
+    layers: async () => [await alpineRootfs()],
+    tmp: true,
+    skip: 'missing' in alpine ? `Alpine rootfs: ${alpine.missing}` : undefined,
+  },
+  {
+    name: 'scratch',
+    layers: async () => [scratchRootfs()],
+    tmp: false,
+  },
+]
+
+function hostPidOf(c: { pid: number }, pred: (argv: string[]) => boolean): number | undefined {
+  return psInContainer(c.pid).find((p) => p.state !== 'Z' && pred(p.argv))?.hostPid
+}
+
+async function container(t: Test, base: Base, bundle: string, extra: Partial<ContainerOpts>, attached = false) {
+  const layers = await base.layers()
+  if (base.name === 'scratch') t.teardown(() => rmSync(layers[0], { recursive: true, force: true }))
+  const opts: ContainerOpts = {
+    name: `portable-${base.name}`,
+    args: ['sleep', '100000'],
+    uid: NOBODY,
+    gid: NOBODY,
+    readonlyRoot: true,
+    tmpNoexec: base.tmp,
+    lower: [bundle, ...layers],
+    ...extra,
+  }
+  const c = attached ? await startAttached(opts) : await start(opts)
+  t.teardown(() => destroy(c))
+  return c
+}
+
+if (missing) {
+  t.fail(missing)
+} else {
+  let bundle = ''
+  t.before(async () => {
+    bundle = await unpackBundle('x64')
+  })
+  t.teardown(() => rmSync(bundle, { recursive: true, force: true }))
+
+  for (const base of BASES) {
+    t.test(`${base.name}: the bundle as PID 1 reaps an orphan and forwards SIGTERM`, { skip: base.skip }, async (t) => {
+      const c = await container(t, base, bundle, {
+        args: [ENTRY, '--', 'sh', '-c', '(sleep 1000 &); exec sleep 1001'],
+      }, true)
+      // handshake: the program runs under PID 1 and its orphan has been handed to PID 1
+      const orphan = await waitFor('the orphan under PID 1', () => psInContainer(c).find((p) => p.argv.join(' ') === 'sleep 1000' && p.ppid === 1), 30_000, 50)
+      t.ok(orphan, 'sleep 1000 is an orphan, a child of PID 1')
+      const init = psInContainer(c).find((p) => p.pid === 1)
+      t.equal(init?.argv[0], ENTRY, 'PID 1 is /opt/tini-ts/tini-ts')
+      process.kill(orphan.hostPid, 'SIGKILL')
+      await waitFor('the orphan reaped (gone, not a zombie)', () => !psInContainer(c).some((p) => p.hostPid === orphan.hostPid), 15_000, 50)
+      t.same(zombies(c), [], 'no zombie')
+
+      await kill(c, 'TERM')
+      t.equal(await withTimeout(c.exited!, 20_000), 143, 'exit 143: the program died of the forwarded SIGTERM, and its status is the init\'s')
+      t.equal(readStderr(c), '', 'nothing on stderr')
+    })
+
+    t.test(`${base.name}: control: a shell as PID 1 leaves the orphan a zombie`, { skip: base.skip }, async (t) => {
+      const c = await container(t, base, bundle, { args: ['sh', '-c', '(sleep 1000 &); exec sleep 1001'] })
+      const orphan = await waitFor('the orphan under PID 1', () => psInContainer(c).find((p) => p.argv.join(' ') === 'sleep 1000' && p.ppid === 1), 30_000, 50)
+      process.kill(orphan.hostPid, 'SIGKILL')
+      const z = await waitFor('the orphan a zombie', () => zombies(c).find((p) => p.hostPid === orphan.hostPid), 15_000, 50)
+      t.equal(z.ppid, 1, 'a zombie child of PID 1')
+    })
+
+    t.test(`${base.name}: as an exec'd probe under a PID 1 that never reaps, leaves nothing`, { skip: base.skip }, async (t) => {
+      const c = await container(t, base, bundle, {})
+      // one orphan that dies at once (a zombie unless reaped), one that stays (a leftover unless killed)
+      const script = '(sleep 0.2 &); sleep 1002 >/dev/null 2>&1 & echo ok'
+      const ctl = await exec(c, ['sh', '-c', script], { uid: NOBODY })
+      t.equal(ctl.stdout.trim(), 'ok', 'control: the probe answered')
+      await waitFor('control: a zombie of PID 1', () => zombies(c).length > 0, 15_000, 50)
+      t.ok(hostPidOf(c, (a) => a.join(' ') === 'sleep 1002'), 'control: sleep 1002 is left running')
+      const before = new Set(psInContainer(c).map((p) => p.hostPid))
+
+      const r = await exec(c, [ENTRY, '-s', '--', 'sh', '-c', script.replace('1002', '1003')], { uid: NOBODY })
+      t.equal(r.exitCode, 0, `exit 0 (${r.stderr.trim()})`)
+      t.equal(r.stdout.trim(), 'ok', 'the probe answered')
+      t.equal(r.stderr, '', 'nothing on stderr')
+      await sleep(600) // an absence, past the short orphan's own end (the control shows it as a zombie)
+      const left = psInContainer(c).filter((p) => !before.has(p.hostPid))
+      t.same(left.map((p) => `${p.state} ${p.argv.join(' ') || p.comm}`), [], 'no new process and no new zombie')
+    })
+
+    t.test(`${base.name}: read-only root, uid 65534, no usable /tmp; every library from the bundle`, { skip: base.skip }, async (t) => {
+      const c = await container(t, base, bundle, { tini: true })
+      const id = await exec(c, ['id', '-u'], { uid: NOBODY })
+      t.equal(id.stdout.trim(), String(NOBODY), 'probes run as uid 65534')
+      const ro = await exec(c, ['touch', `${PREFIX}/x`], { uid: NOBODY })
+      t.not(ro.exitCode, 0, 'the root is read-only')
+      const root = await exec(c, ['sh', '-c', 'echo > /x'])
+      t.not(root.exitCode, 0, 'read-only even for uid 0')
+      if (base.tmp) {
+        const nx = await exec(c, ['sh', '-c', 'cp /bin/busybox /tmp/b 2>/dev/null || cat /bin/busybox > /tmp/b; chmod +x /tmp/b; /tmp/b true'], { uid: NOBODY })
+        t.equal(nx.exitCode, 126, `/tmp is noexec (${nx.stderr.trim()})`)
+      } else {
+        t.not((await exec(c, ['test', '-d', '/tmp'])).exitCode, 0, 'there is no /tmp')
+      }
+      const v = await exec(c, [ENTRY, '--version'], { uid: NOBODY })
+      t.equal(v.exitCode, 0, v.stderr)
+      t.match(v.stdout, /^tini-ts version /, 'tini-ts --version')
+      for (const f of [`${PREFIX}/tini-ts-node`, `${PREFIX}/tini_native.node`]) {
+        const l = await exec(c, [LOADER, '--list', f], { uid: NOBODY })
+        t.equal(l.exitCode, 0, l.stderr)
+        const resolved = [...l.stdout.matchAll(/^\s*(\S+) => (\S+)/gm)].map((m) => [m[1], m[2]])
+        t.ok(resolved.some(([n]) => n === 'libc.so.6'), `${f}: libc.so.6 listed`)
+        t.same(resolved.filter(([, p]) => !p.startsWith(`${PREFIX}/lib/`)), [], `${f}: every library resolves in ${PREFIX}/lib`)
+      }
+      // control: the plain executable (glibc from the image) does not start on this base
+      const plain = await exec(c, ['sh', '-c', '/usr/local/bin/tini-ts --version'], { uid: NOBODY })
+      t.equal(plain.exitCode, 127, `control: dist/tini-ts does not start here (${plain.stderr.trim()})`)
+    })
+  }
+}
