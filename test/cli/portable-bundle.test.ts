@@ -76,6 +76,19 @@ t.test('dist/tini-ts is at most 110 MiB (stripped by default)', async (t) => {
   t.notMatch(spawnSync('file', [exe], { encoding: 'utf8' }).stdout, /not stripped/, 'no symbol tables')
 })
 
+t.test('the debug build keeps the symbols: TINI_TS_NO_STRIP=1 (control for the stripped default)', async (t) => {
+  const dir = fs.mkdtempSync(path.join(DIST, '.test-nostrip-'))
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
+  const out = path.join(dir, 'tini-ts')
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build-sea.mjs'), '--arch', process.arch, '--out', out, '--quiet'],
+    { encoding: 'utf8', env: { ...process.env, TINI_TS_NO_STRIP: '1' } })
+  t.equal(r.status, 0, r.stderr)
+  t.match(spawnSync('file', [out], { encoding: 'utf8' }).stdout, /not stripped/, 'symbol tables kept')
+  t.ok(fs.statSync(out).size > fs.statSync(path.join(DIST, 'tini-ts')).size, `bigger: ${(fs.statSync(out).size / MiB).toFixed(1)} MiB`)
+  const run = spawnSync(out, ['-s', '--', 'sh', '-c', 'exit 4'], { encoding: 'utf8' })
+  t.equal(run.status, 4, `and it runs (${run.stderr})`)
+})
+
 t.test('rebuilding from the same executables gives the same tarball', { skip: fs.existsSync(path.join(DIST, 'tini-ts-portable-linux-x64.tar.gz')) ? false : 'no x64 bundle' }, async (t) => {
   const tgz = path.join(DIST, 'tini-ts-portable-linux-x64.tar.gz')
   const epoch = Date.parse(tarList(tgz)[0].time) / 1000
