@@ -125,14 +125,17 @@ export function inputs(dist, arch) {
     const addon = path.join(dir, ADDON)
     const node = path.join(dir, 'tini-ts-node')
     const entry = path.join(dir, 'tini-ts')
-    if (fs.existsSync(node) && fs.existsSync(addon)) {
+    if (!fs.existsSync(addon)) continue
+    // the layout with the static front end: tini-ts beside tini-ts-node (the Node executable)
+    if (fs.existsSync(node)) {
       // the front end goes in as it is only when it needs no loader at all
       const frontEnd = fs.existsSync(entry) && !interpreterOf(entry) ? entry : undefined
       return { sea: node, frontEnd, addon }
     }
-    if (fs.existsSync(entry) && fs.existsSync(addon)) return { sea: entry, addon }
+    // without it, tini-ts is the Node executable itself (dynamically linked)
+    if (fs.existsSync(entry) && interpreterOf(entry)) return { sea: entry, addon }
   }
-  return { missing: `no tini-ts (or tini-ts-node) with ${ADDON} in ${dirs.map((d) => path.relative(ROOT, d) || '.').join(' or ')}` }
+  return { missing: `no tini-ts-node or Node tini-ts with ${ADDON} in ${dirs.map((d) => path.relative(ROOT, d) || '.').join(' or ')}` }
 }
 
 function sourceDateEpoch() {
@@ -242,6 +245,7 @@ export function buildPortable(opts) {
           log(`linux-${arch}: cannot run the bundled loader here (no qemu-user): dependencies not listed`)
           break
         }
+        if (!seen['libc.so.6']) throw new Error(`${path.basename(f)}: the bundled loader's --list shows no libc.so.6: cannot check it`)
         const outside = Object.entries(seen).filter(([, p]) => !p.startsWith(libDir + '/'))
         if (outside.length) throw new Error(`${path.basename(f)}: resolved outside the bundle: ${outside.map(([n, p]) => `${n} => ${p}`).join(', ')}`)
       }

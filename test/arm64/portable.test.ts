@@ -15,7 +15,8 @@ import * as path from 'node:path'
 import { alpineTarball, BUSYBOX, ENTRY, tarball } from '../helpers/portable'
 
 const ROOT = path.resolve(__dirname, '..', '..')
-const PLAIN = path.join(ROOT, 'dist', 'linux-arm64', 'tini-ts')
+// the Node executable as the plain build ships it (beside a front end, it is tini-ts-node)
+const PLAIN = ['tini-ts-node', 'tini-ts'].map((f) => path.join(ROOT, 'dist', 'linux-arm64', f)).find((f) => fs.existsSync(f)) ?? ''
 const QEMU = '/usr/bin/qemu-aarch64-static'
 
 function why(): string | false {

@@ -96,7 +96,7 @@ if (missing) {
         t.test('tini-ts is PID 1 and forwards SIGTERM: exit 143', async (t) => {
           const c = await run(t, v, image, [], [...v.sleep, '1000'])
           await waitFor('the program under PID 1', () => psInContainer(c.pid).find((p) => p.argv.includes('1000') && p.ppid === 1), 30_000, 50)
-          t.equal(psInContainer(c.pid).find((p) => p.pid === 1)?.argv[0], ENTRY, 'PID 1 is /opt/tini-ts/tini-ts (the ENTRYPOINT)')
+          t.match(psInContainer(c.pid).find((p) => p.pid === 1)?.argv[0], /^\/opt\/tini-ts\/tini-ts/, 'PID 1 is tini-ts from /opt/tini-ts (the ENTRYPOINT)')
           const k = await podman(['kill', '-s', 'TERM', c.name])
           t.equal(k.exitCode, 0, String(k.stderr))
           const w = await podman(['wait', c.name], { timeout: 60_000 })

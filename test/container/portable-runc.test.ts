@@ -7,14 +7,19 @@
 //  - as an exec'd probe (`runc exec ... /opt/tini-ts/tini-ts -s -- ...`) under a
 //    PID 1 that never reaps (busybox sleep): nothing is left, no process, no
 //    zombie; control: the same probe unwrapped leaves both;
+//  - an LD_LIBRARY_PATH of the image naming a bogus libstdc++ does not reach it
+//    (DT_RPATH comes first); control: the same executable with DT_RUNPATH loads it;
 //  - its loader resolves every library of the executable and of the addon
 //    inside /opt/tini-ts/lib; control: dist/tini-ts, the plain executable,
 //    does not start there at all.
 import t, { type Test } from 'tap'
-import { rmSync } from 'node:fs'
+import { execa } from 'execa'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { basename, join } from 'node:path'
 import { psInContainer, zombies } from '../helpers/container-ps'
 import { alpineRootfs, alpineTarball, ENTRY, PREFIX, portableMissing, scratchRootfs, unpackBundle } from '../helpers/portable'
-import { destroy, exec, kill, readStderr, sleep, start, startAttached, withTimeout, type ContainerOpts } from '../helpers/runc'
+import { DIST, DIST_BIN, destroy, exec, kill, readStderr, sleep, start, startAttached, withTimeout, type ContainerOpts } from '../helpers/runc'
 import { waitFor } from '../helpers/tini'
 
 const NOBODY = 65534
@@ -49,7 +54,8 @@ function hostPidOf(c: { pid: number }, pred: (argv: string[]) => boolean): numbe
   return psInContainer(c.pid).find((p) => p.state !== 'Z' && pred(p.argv))?.hostPid
 }
 
-async function container(t: Test, base: Base, bundle: string, extra: Partial<ContainerOpts>, attached = false) {
+/** A container on `base` with the bundle above it (and `top`, above the bundle). */
+async function container(t: Test, base: Base, bundle: string, extra: Partial<ContainerOpts>, attached = false, top: string[] = []) {
   const layers = await base.layers()
   if (base.name === 'scratch') t.teardown(() => rmSync(layers[0], { recursive: true, force: true }))
   const opts: ContainerOpts = {
@@ -59,7 +65,7 @@ async function container(t: Test, base: Base, bundle: string, extra: Partial<Con
     gid: NOBODY,
     readonlyRoot: true,
     tmpNoexec: base.tmp,
-    lower: [bundle, ...layers],
+    lower: [...top, bundle, ...layers],
     ...extra,
   }
   const c = attached ? await startAttached(opts) : await start(opts)
@@ -85,7 +91,7 @@ if (missing) {
       const orphan = await waitFor('the orphan under PID 1', () => psInContainer(c).find((p) => p.argv.join(' ') === 'sleep 1000' && p.ppid === 1), 30_000, 50)
       t.ok(orphan, 'sleep 1000 is an orphan, a child of PID 1')
       const init = psInContainer(c).find((p) => p.pid === 1)
-      t.equal(init?.argv[0], ENTRY, 'PID 1 is /opt/tini-ts/tini-ts')
+      t.match(init?.argv[0], /^\/opt\/tini-ts\/tini-ts/, 'PID 1 is tini-ts from /opt/tini-ts')
       process.kill(orphan.hostPid, 'SIGKILL')
       await waitFor('the orphan reaped (gone, not a zombie)', () => !psInContainer(c).some((p) => p.hostPid === orphan.hostPid), 15_000, 50)
       t.same(zombies(c), [], 'no zombie')
@@ -122,8 +128,33 @@ if (missing) {
       t.same(left.map((p) => `${p.state} ${p.argv.join(' ') || p.comm}`), [], 'no new process and no new zombie')
     })
 
+    t.test(`${base.name}: the image's LD_LIBRARY_PATH does not reach the bundle's libraries`, { skip: base.skip }, async (t) => {
+      // a directory of the image, first in LD_LIBRARY_PATH, with a libstdc++.so.6 that is not one
+      const bad = mkdtempSync(join(tmpdir(), 'tini-ts-badlib-'))
+      t.teardown(() => rmSync(bad, { recursive: true, force: true }))
+      mkdirSync(join(bad, 'badlib'))
+      writeFileSync(join(bad, 'badlib', 'libstdc++.so.6'), 'not a library\n')
+      // control layer: the same executable with DT_RUNPATH (searched after LD_LIBRARY_PATH) in place of DT_RPATH
+      const runpath = mkdtempSync(join(tmpdir(), 'tini-ts-runpath-'))
+      t.teardown(() => rmSync(runpath, { recursive: true, force: true }))
+      mkdirSync(join(runpath, PREFIX.slice(1)), { recursive: true })
+      copyFileSync(join(bundle, PREFIX.slice(1), 'tini-ts-node'), join(runpath, PREFIX.slice(1), 'tini-ts-node'))
+      const pe = await execa('patchelf', ['--set-rpath', `${PREFIX}/lib`, join(runpath, PREFIX.slice(1), 'tini-ts-node')], { reject: false })
+      t.equal(pe.exitCode, 0, `patchelf: ${pe.stderr}`)
+      const env = ['LD_LIBRARY_PATH=/badlib']
+      const c = await container(t, base, bundle, {}, false, [bad])
+      const ok = await exec(c, [ENTRY, '-s', '--', 'sh', '-c', 'exit 5'], { uid: NOBODY, env })
+      t.equal(ok.exitCode, 5, `starts, runs the program, passes its status on (${ok.stderr.trim()})`)
+      const ctl = await container(t, base, bundle, {}, false, [runpath, bad])
+      const bad1 = await exec(ctl, [ENTRY, '--version'], { uid: NOBODY, env })
+      t.equal(bad1.exitCode, 127, 'control: with DT_RUNPATH it does not start')
+      t.match(bad1.stderr, /\/badlib\/libstdc\+\+\.so\.6/, `control: the image's library was loaded first (${bad1.stderr.trim()})`)
+    })
+
     t.test(`${base.name}: read-only root, uid 65534, no usable /tmp; every library from the bundle`, { skip: base.skip }, async (t) => {
-      const c = await container(t, base, bundle, { tini: true })
+      // the Node executable as the plain build ships it (dist/tini-ts, or dist/tini-ts-node beside a front end)
+      const plain = existsSync(join(DIST, 'tini-ts-node')) ? join(DIST, 'tini-ts-node') : DIST_BIN
+      const c = await container(t, base, bundle, { mounts: [{ destination: '/usr/local/bin/tini-ts', type: 'bind', source: plain, options: ['bind', 'ro'] }] })
       const id = await exec(c, ['id', '-u'], { uid: NOBODY })
       t.equal(id.stdout.trim(), String(NOBODY), 'probes run as uid 65534')
       const ro = await exec(c, ['touch', `${PREFIX}/x`], { uid: NOBODY })
@@ -147,8 +178,8 @@ if (missing) {
         t.same(resolved.filter(([, p]) => !p.startsWith(`${PREFIX}/lib/`)), [], `${f}: every library resolves in ${PREFIX}/lib`)
       }
       // control: the plain executable (glibc from the image) does not start on this base
-      const plain = await exec(c, ['sh', '-c', '/usr/local/bin/tini-ts --version'], { uid: NOBODY })
-      t.equal(plain.exitCode, 127, `control: dist/tini-ts does not start here (${plain.stderr.trim()})`)
+      const ctl = await exec(c, ['sh', '-c', '/usr/local/bin/tini-ts --version'], { uid: NOBODY })
+      t.equal(ctl.exitCode, 127, `control: ${basename(plain)}, the plain executable, does not start here (${ctl.stderr.trim()})`)
     })
   }
 }
