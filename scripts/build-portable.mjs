@@ -177,14 +177,20 @@ function writeLicenses(dir, arch, bundled) {
     lines.push(`lib/${name}: ${fs.realpathSync(file)} of Debian package ${d.pkg} ${d.version} (source ${d.source} ${d.sourceVersion})`)
   }
   lines.push(`tini-ts-node: the npm package node-linux-${arch} ${bundled.nodeVersion} (Node.js, licences in node.LICENSE), ` +
-    'with the tini-ts application embedded (MIT, tini-ts.LICENSE); its symbol tables stripped, its interpreter and DT_RPATH set with patchelf')
+    `with the tini-ts application embedded (MIT, tini-ts.LICENSE); ${bundled.stripped ? 'its symbol tables stripped, ' : ''}its interpreter and DT_RPATH set with patchelf`)
   lines.push(`${ADDON}: tini-ts's native addon (MIT, tini-ts.LICENSE)`)
-  if (bundled.frontEnd) lines.push('tini-ts: tini-ts\'s static front end (MIT, tini-ts.LICENSE), linked with musl (MIT)')
+  if (bundled.frontEnd) lines.push('tini-ts: tini-ts\'s static front end (MIT, tini-ts.LICENSE), linked with musl (MIT, musl.copyright)')
   fs.writeFileSync(path.join(dir, 'SOURCES'), lines.join('\n') + '\n', { mode: 0o644 })
   for (const pkg of [...pkgs].sort()) copy(path.join('/usr/share/doc', pkg, 'copyright'), path.join(dir, `${pkg}.copyright`), 0o644)
   for (const l of COMMON_LICENSES) copy(path.join('/usr/share/common-licenses', l), path.join(dir, l), 0o644)
   copy(path.join(bundled.nodeDir, 'LICENSE'), path.join(dir, 'node.LICENSE'), 0o644)
   copy(path.join(ROOT, 'LICENSE'), path.join(dir, 'tini-ts.LICENSE'), 0o644)
+  // the front end links musl statically (Debian's musl-tools)
+  if (bundled.frontEnd) {
+    const musl = ['musl', 'musl-dev', 'musl-tools'].map((p) => path.join('/usr/share/doc', p, 'copyright')).find((f) => fs.existsSync(f))
+    if (!musl) throw new Error('the static front end links musl, but /usr/share/doc/musl/copyright is missing (Debian package musl)')
+    copy(musl, path.join(dir, 'musl.copyright'), 0o644)
+  }
 }
 
 /**
@@ -250,7 +256,8 @@ export function buildPortable(opts) {
         if (outside.length) throw new Error(`${path.basename(f)}: resolved outside the bundle: ${outside.map(([n, p]) => `${n} => ${p}`).join(', ')}`)
       }
 
-      writeLicenses(path.join(top, 'licenses'), arch, { libs, nodeVersion: node.version, nodeDir: node.dir, frontEnd: found.frontEnd })
+      const stripped = !/\]\s+\.symtab\s/.test(run('readelf', ['-SW', sea], 'readelf -S'))
+      writeLicenses(path.join(top, 'licenses'), arch, { libs, nodeVersion: node.version, nodeDir: node.dir, frontEnd: found.frontEnd, stripped })
 
       const out = path.join(dist, tarballName(arch))
       const tmp = `${out}.tmp-${process.pid}`
