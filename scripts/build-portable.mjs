@@ -208,10 +208,22 @@ function listWithBundledLoader(arch, loader, libDir, file) {
   return seen
 }
 
+function missingTools() {
+  return ['patchelf', 'readelf', 'dpkg-query', 'tar', 'gzip'].filter((c) => spawnSync('sh', ['-c', `command -v ${c}`]).status !== 0)
+}
+
 export function buildPortable(opts) {
   const log = opts.quiet ? () => {} : (m) => process.stderr.write(`build-portable: ${m}\n`)
   const dist = path.resolve(opts.dist ?? path.join(ROOT, 'dist'))
   const results = []
+  // `npm run build` (and `npm run demo`) on a machine without these still makes
+  // dist/tini-ts; the container tier fails on the missing tarballs
+  const tools = missingTools()
+  if (tools.length) {
+    if (opts.arch) throw new Error(`needs ${tools.join(', ')} (scripts/ci-install-system.sh installs them)`)
+    process.stderr.write(`build-portable: note: no portable bundles: ${tools.join(', ')} missing (scripts/ci-install-system.sh installs them)\n`)
+    return results
+  }
   for (const arch of opts.arch ? [opts.arch] : ARCHES) {
     const t0 = Date.now()
     const found = inputs(dist, arch)
