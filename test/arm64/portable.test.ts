@@ -50,6 +50,15 @@ t.test('the arm64 bundle in the aarch64 Alpine rootfs, under qemu-user', { skip 
   t.equal(v.status, 0, v.stderr)
   t.match(v.stdout, /^tini-ts version /, '/opt/tini-ts/tini-ts --version')
 
+  // the bundled loader resolves every library of the executable and of the addon inside the bundle
+  for (const f of ['/opt/tini-ts/tini-ts-node', '/opt/tini-ts/tini_native.node']) {
+    const l = inRoot(['/opt/tini-ts/lib/ld-linux-aarch64.so.1', '--list', f])
+    t.equal(l.status, 0, l.stderr)
+    const resolved = [...l.stdout.matchAll(/^\s*(\S+) => (\S+)/gm)].map((m) => [m[1], m[2]])
+    t.ok(resolved.some(([n]) => n === 'libc.so.6'), `${f}: libc.so.6 listed`)
+    t.same(resolved.filter(([, p]) => !p.startsWith('/opt/tini-ts/lib/')), [], `${f}: every library resolves in /opt/tini-ts/lib`)
+  }
+
   // as PID 1 of a fresh PID namespace: the program's status is the init's
   const r = spawnSync('unshare', ['--pid', '--fork', '--mount', `--mount-proc=${path.join(root, 'proc')}`, 'chroot', root,
     '/qemu-aarch64-static', ENTRY, '--', '/hostbin/busybox', 'sh', '-c', 'echo started; exit 3'], { encoding: 'utf8', env, timeout: 120_000 })
