@@ -27,6 +27,12 @@ PKGS=(
   # test/peers/: tini's and dumb-init's own test suites, run against tini-ts
   python3-psutil python3-pexpect python3-pytest python3-pytest-timeout python3-prctl python3-lib2to3
   gcc
+  # the portable bundles (scripts/build-portable.mjs): ELF interpreter and rpath
+  # of the bundled executable; the scratch rootfs of the container tier gets a
+  # static busybox as its only other program
+  patchelf
+  binutils      # readelf: each library's DT_NEEDED
+  busybox-static
 )
 
 missing=()

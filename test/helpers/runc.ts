@@ -65,6 +65,8 @@ export interface ContainerOpts {
   netns?: boolean
   /** Container id prefix (a unique suffix is added). */
   name?: string
+  /** The overlay's lower layers, topmost first (default: the cached Debian rootfs). */
+  lower?: string[]
 }
 
 export interface Container {
@@ -132,7 +134,7 @@ async function doSweep(): Promise<void> {
 /** Make a bundle: config.json plus an overlay rootfs. */
 export async function makeBundle(opts: ContainerOpts): Promise<{ id: string; bundle: string }> {
   if (process.getuid?.() !== 0) throw new Error('the container tier needs root (runc, overlay and bind mounts)')
-  const lower = await ensureRootfs()
+  const lower = opts.lower ? opts.lower.join(':') : await ensureRootfs()
   await sweepStale()
   const id = `${opts.name ?? 'tini-ts'}-${process.pid}-${Date.now().toString(36)}-${seq++}`
   const bundle = mkdtempSync(join(tmpdir(), `runc-${id}-`))
