@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,24 +42,32 @@ static int retryable(int err) {
   return err == ENOENT || err == ESTALE || err == ENOTDIR || err == ENODEV || err == ETIMEDOUT;
 }
 
+/* What the child needs, all prepared by the parent: with CLONE_VM the child
+ * shares our memory until it execs, so it may not allocate. */
+struct job {
+  const struct invocation *inv;
+  char **program;
+  char **sh;    /* {"/bin/sh", <candidate>, ARGS..., NULL} for ENOEXEC */
+  int report_fd;
+  struct report rep; /* the same report, through the shared memory */
+};
+
 /* execvp(3) as the addon's child does it (native/spawn.c, glibc's
  * posix/execvpe.c): a name with a slash as it is, else each PATH entry (an
  * empty one is the current directory); ENOEXEC runs the file under /bin/sh;
  * EACCES is reported if no later candidate works. Returns the errno. */
-static int exec_program(char **argv, char **envp) {
+static int exec_program(struct job *j) {
+  char **argv = j->program;
   const char *file = argv[0];
   size_t flen = strlen(file);
   if (flen == 0) return ENOENT;
-  size_t n = 0;
-  while (argv[n]) n++;
-  char **sh = calloc(n + 2, sizeof(char *));
-  if (!sh) return ENOMEM;
-  sh[0] = (char *)"/bin/sh";
-  for (size_t i = 1; i < n; i++) sh[i + 1] = argv[i];
   char buf[PATH_MAX];
-  const char *path = strchr(file, '/') ? NULL : getenv("PATH");
-  if (!strchr(file, '/') && !path) path = "/bin:/usr/bin";
-  if (path && flen > NAME_MAX) return ENAMETOOLONG;
+  const char *path = NULL;
+  if (!strchr(file, '/')) {
+    path = getenv("PATH");
+    if (!path) path = "/bin:/usr/bin";
+    if (flen > NAME_MAX) return ENAMETOOLONG;
+  }
   int err = ENOENT, eacces = 0;
   for (const char *p = path;;) {
     const char *cand = file;
@@ -76,11 +85,11 @@ static int exec_program(char **argv, char **envp) {
       }
     }
     if (cand) {
-      execve(cand, argv, envp);
+      execve(cand, argv, j->inv->envp);
       err = errno;
       if (err == ENOEXEC) {
-        sh[1] = (char *)cand;
-        execve(sh[0], sh, envp);
+        j->sh[1] = (char *)cand;
+        execve(j->sh[0], j->sh, j->inv->envp);
         err = errno;
       }
       if (err == EACCES) eacces = 1;
@@ -92,21 +101,32 @@ static int exec_program(char **argv, char **envp) {
   return eacces && retryable(err) ? EACCES : err;
 }
 
-/* The child: its own process group, the mask and dispositions we inherited
- * (an ignored signal stays ignored for the program, as tini does), exec. */
-static void child(const struct invocation *inv, char **program, int report_fd) {
+/* The child, between clone(2) and execve(2): its own process group, the
+ * mask and dispositions we inherited (an ignored signal stays ignored for
+ * the program, as tini does), exec. System calls and plain memory only. */
+static int child(void *arg) {
+  struct job *j = arg;
   struct report r = {STEP_SETPGID, 0};
   if (setpgid(0, 0) < 0) {
     r.err = errno;
   } else {
-    sigmask_set(SIG_SETMASK, &inv->mask, NULL);
+    sigmask_set(SIG_SETMASK, &j->inv->mask, NULL);
     r.step = STEP_EXEC;
-    r.err = exec_program(program, inv->envp);
+    r.err = exec_program(j);
     uint64_t all = ~0ULL;
     sigmask_set(SIG_SETMASK, &all, NULL);
   }
-  while (write(report_fd, &r, sizeof r) < 0 && errno == EINTR) {}
+  j->rep = r;
+  while (write(j->report_fd, &r, sizeof r) < 0 && errno == EINTR) {}
   _exit(127);
+}
+
+/* CLONE_VM|CLONE_VFORK, as posix_spawn(3) and the addon do: no copy of our
+ * page tables, and we sleep until the child has exec'd (or failed). */
+static char child_stack[64 * 1024] __attribute__((aligned(16)));
+
+static pid_t spawn(struct job *j) {
+  return clone(child, child_stack + sizeof child_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, j);
 }
 
 static void reap_all(struct run *r) {
@@ -194,18 +214,30 @@ int supervise(const struct fast_config *cfg, const struct invocation *inv) {
   sigmask_set(SIG_SETMASK, &wait_set, NULL);
   int pfd[2];
   if (pipe2(pfd, O_CLOEXEC) < 0) pfd[0] = pfd[1] = -1;
+  size_t n = 0;
+  while (cfg->program[n]) n++;
+  char **sh = calloc(n + 2, sizeof(char *));
+  if (!sh) {
+    say(LABEL_FATAL, "cannot start ", cfg->program[0], ": malloc: ", errno_text(ENOMEM), NULL);
+    return EXIT_USAGE;
+  }
+  sh[0] = (char *)"/bin/sh";
+  for (size_t i = 1; i < n; i++) sh[i + 1] = cfg->program[i];
+  struct job job = {.inv = inv, .program = cfg->program, .sh = sh, .report_fd = pfd[1], .rep = {0, 0}};
   long long start = now_ms();
-  pid_t pid = fork();
+  pid_t pid = spawn(&job);
   if (pid < 0) {
     int err = errno;
     say(LABEL_FATAL, "cannot start ", cfg->program[0], ": clone: ", errno_text(err),
         err == EAGAIN ? " (no process can be created: pids cgroup full, or RLIMIT_NPROC?)" : "", NULL);
     return EXIT_USAGE;
   }
-  if (pid == 0) child(inv, cfg->program, pfd[1]);
   r.program = pid;
   r.alive = 1;
-  struct report rep = {0, 0};
+  /* The pipe: EOF once the child exec'd. It is what waits for the exec where
+   * CLONE_VM|CLONE_VFORK is emulated by a plain fork (qemu-user); without a
+   * descriptor to spare, the shared memory alone tells. */
+  struct report rep = job.rep;
   if (pfd[0] >= 0) {
     close(pfd[1]);
     ssize_t n;
