@@ -50,6 +50,7 @@ struct job {
   char **sh;    /* {"/bin/sh", <candidate>, ARGS..., NULL} for ENOEXEC */
   int report_fd;
   struct report rep; /* the same report, through the shared memory */
+  const struct sigaction *chld; /* SIGCHLD as we got it, when we had to change it */
 };
 
 /* execvp(3) as the addon's child does it (native/spawn.c, glibc's
@@ -110,6 +111,7 @@ static int child(void *arg) {
   if (setpgid(0, 0) < 0) {
     r.err = errno;
   } else {
+    if (j->chld) sigaction(SIGCHLD, j->chld, NULL);
     sigmask_set(SIG_SETMASK, &j->inv->mask, NULL);
     r.step = STEP_EXEC;
     r.err = exec_program(j);
@@ -223,7 +225,19 @@ int supervise(const struct fast_config *cfg, const struct invocation *inv) {
   }
   sh[0] = (char *)"/bin/sh";
   for (size_t i = 1; i < n; i++) sh[i + 1] = cfg->program[i];
-  struct job job = {.inv = inv, .program = cfg->program, .sh = sh, .report_fd = pfd[1], .rep = {0, 0}};
+  /* An ignored SIGCHLD (or SA_NOCLDWAIT) given to us would make the kernel
+   * reap our children itself, and the program's status would be lost: we
+   * take it back to the default, and the program gets it as we did. */
+  struct sigaction chld;
+  int chld_changed = 0;
+  if (sigaction(SIGCHLD, NULL, &chld) == 0 && (chld.sa_handler == SIG_IGN || (chld.sa_flags & SA_NOCLDWAIT))) {
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    chld_changed = sigaction(SIGCHLD, &dfl, NULL) == 0;
+  }
+  struct job job = {.inv = inv, .program = cfg->program, .sh = sh, .report_fd = pfd[1], .rep = {0, 0},
+                    .chld = chld_changed ? &chld : NULL};
   long long start = now_ms();
   pid_t pid = spawn(&job);
   if (pid < 0) {

@@ -209,3 +209,17 @@ t.test('-p: the parent-death signal reaches the program', { skip }, async (t) =>
     }
   }
 })
+
+t.test('SIGCHLD ignored by whoever started it: the status still comes through', { skip }, async (t) => {
+  // With SIGCHLD ignored the kernel reaps children itself, and a wait for
+  // the program would never see it end. The front end takes SIGCHLD back
+  // for itself and gives the program the ignored SIGCHLD it was given.
+  const driver = `
+import re, signal, subprocess, sys
+prog = 'import re; print(re.search("SigIgn:\\\\s+(\\\\w+)", open("/proc/self/status").read()).group(1)); raise SystemExit(3)'
+r = subprocess.run([sys.argv[1], '-s', '--', sys.executable, '-c', prog], stdout=subprocess.PIPE, timeout=20,
+                   preexec_fn=lambda: signal.signal(signal.SIGCHLD, signal.SIG_IGN))
+print(r.returncode, int(r.stdout, 16) >> 16 & 1)
+`
+  t.equal(py(driver, [FRONT]).stdout.trim(), '3 1', "the program's status; SIGCHLD still ignored in the program")
+})
