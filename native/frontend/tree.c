@@ -8,18 +8,24 @@
  *
  * Only processes that are provably ours are signalled. We are a subreaper,
  * so every descendant, setsid daemons included, is reachable by parent
- * links from us: the walk reads /proc/PID/task/TID/children, never groups
- * or sessions. Each signal goes through a pidfd (pidfd_send_signal(2)), so
- * it reaches the process that was found, never a later holder of its pid.
- * A child C listed under member P is trusted only after:
+ * links from us: each round walks /proc/PID/task/TID/children depth first,
+ * never groups or sessions. Each signal goes through a pidfd
+ * (pidfd_send_signal(2)), so it reaches the process that was found, never
+ * a later holder of its pid. A child C listed under member P is trusted
+ * only after:
  *   1. pidfd_open(C): the fd names whoever holds pid C now;
  *   2. /proc/C/stat says its parent is P;
  *   3. poll on C's pidfd: still running. So the stat read in 2 was of the
  *      process the fd names (a pid is not reused while its holder exists);
- *   4. P is us, or P's pidfd says it still runs. So P's pid was P's when
- *      2 was read, and C's parent was a member: C is ours.
+ *   4. P is us, or P's pidfd (held while its children are walked) says it
+ *      still runs. So P's pid was P's when 2 was read, and C's parent was a
+ *      member: C is ours.
  * A member that fails 4 has died; its children are re-parented to us and
- * found through us on the next round.
+ * found through us on the next round. Only the pidfds of the path being
+ * walked are open at a time (a low RLIMIT_NOFILE is no obstacle); what was
+ * sent SIGTERM is remembered by pid and start time, which no later holder
+ * of the pid shares. A process that cannot be looked at (no descriptor
+ * free) is not signalled but counted as left, and tried again next round.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -44,17 +50,20 @@
 
 #define POLL_MS 20
 #define KILL_WAIT_MS 2000
+#define MAX_DEPTH 512
 
-struct member {
+/* A process sent SIGTERM: pid and start time (/proc/PID/stat field 22). */
+struct termed {
   pid_t pid;
-  int fd;     /* pidfd; -1 for ourselves */
-  int termed; /* SIGTERM sent */
-  int seen;   /* found in this round's walk */
+  unsigned long long start;
 };
 
-struct tree {
-  struct member *m;
+struct walk {
+  int sig;           /* SIGTERM (each process once) or SIGKILL (every round) */
+  struct termed *t;  /* what was sent SIGTERM */
   size_t n, cap;
+  size_t live;       /* members found running this round */
+  size_t unreachable;
 };
 
 static int running(int pidfd) {
@@ -63,11 +72,12 @@ static int running(int pidfd) {
   return poll(&p, 1, 0) == 0; /* readable once it has exited */
 }
 
-static void send(const struct member *m, int sig) {
-  syscall(SYS_pidfd_send_signal, m->fd, sig, NULL, 0);
+static void send(int pidfd, int sig) {
+  syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
 }
 
-/* The whole content of a small /proc file, NUL-terminated; NULL if gone. */
+/* The whole content of a small /proc file, NUL-terminated; NULL if it
+ * cannot be read (gone, or no descriptor or memory free: errno says). */
 static char *slurp(const char *path) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return NULL;
@@ -88,125 +98,137 @@ static char *slurp(const char *path) {
   return buf;
 }
 
-static pid_t parent_of(pid_t pid) {
+/* Parent and start time from /proc/PID/stat (proc(5)); 0 if unreadable. */
+static int stat_of(pid_t pid, pid_t *ppid, unsigned long long *start) {
   char path[48];
   snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
   char *s = slurp(path);
-  if (!s) return -1;
-  char *rp = strrchr(s, ')'); /* the command name may hold anything */
-  long ppid = -1;
-  if (rp && rp[1] == ' ' && rp[2] && rp[3] == ' ') ppid = strtol(rp + 4, NULL, 10);
+  if (!s) return 0;
+  char *p = strrchr(s, ')'); /* the command name may hold anything */
+  int ok = 0;
+  if (p && p[1] == ' ') {
+    p += 2; /* field 3, state */
+    for (int field = 3; *p && field < 22; p++)
+      if (*p == ' ') field++;
+    char *q = strrchr(s, ')') + 4; /* field 4, ppid */
+    *ppid = (pid_t)strtol(q, NULL, 10);
+    *start = strtoull(p, NULL, 10);
+    ok = 1;
+  }
   free(s);
-  return (pid_t)ppid;
+  return ok;
 }
 
-static struct member *find(struct tree *t, pid_t pid) {
-  for (size_t i = 0; i < t->n; i++)
-    if (t->m[i].pid == pid) return &t->m[i];
-  return NULL;
-}
-
-static void drop(struct tree *t, struct member *m) {
-  if (m->fd >= 0) close(m->fd);
-  *m = t->m[--t->n];
-}
-
-/* Child C of member P (index pi): known and running, or newly proven ours. */
-static void take_child(struct tree *t, size_t pi, pid_t c) {
-  struct member *known = find(t, c);
-  if (known && running(known->fd)) {
-    known->seen = 1;
-    return;
+static int note_termed(struct walk *w, pid_t pid, unsigned long long start) {
+  for (size_t i = 0; i < w->n; i++)
+    if (w->t[i].pid == pid && w->t[i].start == start) return 0;
+  if (w->n == w->cap) {
+    size_t cap = w->cap ? w->cap * 2 : 64;
+    struct termed *t = realloc(w->t, cap * sizeof *t);
+    if (!t) return 1; /* sent again next round: harmless */
+    w->t = t;
+    w->cap = cap;
   }
-  if (known) {
-    /* It exited, and its pid may be someone new: the slot is left for the
-     * end of the round to remove (indices must not move during the walk). */
-    close(known->fd);
-    *known = (struct member){.pid = 0, .fd = -1, .termed = 0, .seen = 0};
-  }
+  w->t[w->n++] = (struct termed){pid, start};
+  return 1;
+}
+
+static void visit(struct walk *w, pid_t parent, int parent_fd, int depth);
+
+/* Child c of member parent: prove it ours, signal it, walk below it. */
+static void take_child(struct walk *w, pid_t parent, int parent_fd, pid_t c, int depth) {
   int fd = (int)syscall(SYS_pidfd_open, c, 0);
-  if (fd < 0) return; /* gone; or no descriptor free: tried next round */
-  struct member p = t->m[pi];
-  if (parent_of(c) != p.pid || !running(fd) || !running(p.fd)) {
-    close(fd);
+  if (fd < 0) {
+    if (errno != ESRCH) w->unreachable++;
     return;
   }
-  if (t->n == t->cap) {
-    size_t cap = t->cap ? t->cap * 2 : 64;
-    struct member *m = realloc(t->m, cap * sizeof *m);
-    if (!m) { close(fd); return; }
-    t->m = m;
-    t->cap = cap;
+  pid_t ppid = -1;
+  unsigned long long start = 0;
+  int known = stat_of(c, &ppid, &start);
+  if (!known && errno != ENOENT && errno != ESRCH) w->unreachable++;
+  if (known && ppid == parent && running(fd) && running(parent_fd)) {
+    w->live++;
+    /* Below it first: once it dies its children are only found through us,
+     * a round later. */
+    if (depth < MAX_DEPTH) visit(w, c, fd, depth + 1);
+    else w->unreachable++;
+    if (w->sig != SIGTERM) {
+      send(fd, w->sig);
+    } else if (note_termed(w, c, start)) {
+      send(fd, SIGTERM);
+      send(fd, SIGCONT); /* a stopped process would never see SIGTERM */
+    }
   }
-  t->m[t->n++] = (struct member){.pid = c, .fd = fd, .termed = 0, .seen = 1};
+  close(fd);
 }
 
-/* Every child of member pi, from each of its threads' children list. */
-static void walk_children(struct tree *t, size_t pi) {
+/* Every child of member pid, from each of its threads' children list. */
+static void visit(struct walk *w, pid_t pid, int pid_fd, int depth) {
   char path[64];
-  snprintf(path, sizeof path, "/proc/%d/task", (int)t->m[pi].pid);
+  snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
   DIR *d = opendir(path);
-  if (!d) return;
+  if (!d) {
+    if (errno != ENOENT && errno != ESRCH) w->unreachable++;
+    return;
+  }
+  /* Read the lists first: no descriptor stays open below this level but
+   * the pidfds on the path. */
+  char *lists = NULL;
+  size_t len = 0;
   for (struct dirent *e; (e = readdir(d)) != NULL;) {
     if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
     char cpath[64 + sizeof e->d_name + 16];
     snprintf(cpath, sizeof cpath, "%s/%s/children", path, e->d_name);
     char *list = slurp(cpath);
-    if (!list) continue;
-    for (char *p = list, *end; *p; p = end) {
-      long c = strtol(p, &end, 10);
-      if (end == p) break;
-      take_child(t, pi, (pid_t)c);
+    if (!list) {
+      if (errno != ENOENT && errno != ESRCH) w->unreachable++;
+      continue;
+    }
+    size_t l = strlen(list);
+    char *all = realloc(lists, len + l + 2);
+    if (all) {
+      lists = all;
+      memcpy(lists + len, list, l);
+      len += l;
+      lists[len++] = ' ';
+      lists[len] = 0;
+    } else {
+      w->unreachable++;
     }
     free(list);
   }
   closedir(d);
+  for (char *p = lists, *end; p && *p; p = end) {
+    long c = strtol(p, &end, 10);
+    if (end == p) break;
+    take_child(w, pid, pid_fd, (pid_t)c, depth);
+  }
+  free(lists);
 }
 
-/* One round: mark what is found from us down, forget the rest; the number
- * of members still running. Index 0 is ourselves. */
-static size_t scan(struct tree *t) {
-  for (size_t i = 1; i < t->n; i++) t->m[i].seen = 0;
-  /* Breadth first: members appended during the walk are walked too. */
-  for (size_t i = 0; i < t->n; i++) {
-    if (t->m[i].seen && running(t->m[i].fd)) walk_children(t, i);
-  }
-  size_t live = 0;
-  for (size_t i = 1; i < t->n;) {
-    if (!t->m[i].seen || !running(t->m[i].fd)) {
-      drop(t, &t->m[i]);
-      continue;
-    }
-    live++;
-    i++;
-  }
-  return live;
+/* One round: signal what is found from us down; how many are left. */
+static size_t round_of(struct run *r, struct walk *w, int sig) {
+  w->sig = sig;
+  w->live = 0;
+  w->unreachable = 0;
+  visit(w, r->self, -1, 0);
+  return w->live + w->unreachable;
 }
 
 void terminate_tree(struct run *r, long long grace_ms) {
-  struct tree t = {.m = malloc(64 * sizeof(struct member)), .n = 1, .cap = 64};
-  if (!t.m) return;
-  t.m[0] = (struct member){.pid = r->self, .fd = -1, .termed = 0, .seen = 1};
+  struct walk w = {.sig = SIGTERM, .t = NULL, .n = 0, .cap = 0, .live = 0, .unreachable = 0};
   long long deadline = now_ms() + grace_ms;
   for (;;) {
-    if (scan(&t) == 0) goto done;
-    for (size_t i = 1; i < t.n; i++) {
-      if (t.m[i].termed) continue;
-      t.m[i].termed = 1;
-      send(&t.m[i], SIGTERM);
-      send(&t.m[i], SIGCONT); /* a stopped process would never see SIGTERM */
-    }
+    if (round_of(r, &w, SIGTERM) == 0) goto done;
     long long left = deadline - now_ms();
     if (left <= 0) break;
     pump(r, left < POLL_MS ? left : POLL_MS);
   }
   long long kill_deadline = now_ms() + KILL_WAIT_MS;
   for (;;) {
-    if (scan(&t) == 0 || now_ms() >= kill_deadline) goto done;
-    for (size_t i = 1; i < t.n; i++) send(&t.m[i], SIGKILL);
+    if (round_of(r, &w, SIGKILL) == 0 || now_ms() >= kill_deadline) goto done;
     pump(r, POLL_MS / 4);
   }
 done:
-  for (size_t i = 1; i < t.n; i++) close(t.m[i].fd);
-  free(t.m);
+  free(w.t);
 }

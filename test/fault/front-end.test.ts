@@ -223,3 +223,16 @@ print(r.returncode, int(r.stdout, 16) >> 16 & 1)
 `
   t.equal(py(driver, [FRONT]).stdout.trim(), '3 1', "the program's status; SIGCHLD still ignored in the program")
 })
+
+t.test('cleanup under RLIMIT_NOFILE 6: more leftovers than descriptors, all gone', { skip: skip || (spawnSync('sh', ['-c', 'command -v prlimit']).status === 0 ? false : 'needs prlimit') }, async (t) => {
+  // Only the pidfds of the path being walked are open at a time.
+  for (const [name, extra, survive] of [['default', [], false], ['control: --no-cleanup', ['--no-cleanup'], true]] as const) {
+    const file = join(TMP, `nofile-${survive}`)
+    const prog = `for i in 1 2 3 4 5 6 7 8; do sleep 60 >/dev/null 2>&1 & echo $! >> ${file}; done; exit 2`
+    const r = spawnSync('prlimit', ['--nofile=6', FRONT, '-s', ...extra, '--grace', '300ms', '--', 'sh', '-c', prog], { env: ENV, encoding: 'utf8' })
+    t.equal(r.status, 2, `${name}: the program's status`)
+    const pids = readFileSync(file, 'utf8').trim().split('\n').map(Number)
+    t.equal(pids.filter(alive).length, survive ? 8 : 0, `${name}: ${survive ? 'all 8 still run' : 'none of the 8 is left'}`)
+    for (const p of pids) if (alive(p)) process.kill(p, 'SIGKILL')
+  }
+})
