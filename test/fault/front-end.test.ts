@@ -228,10 +228,13 @@ t.test('cleanup under RLIMIT_NOFILE 6: more leftovers than descriptors, all gone
   // Only the pidfds of the path being walked are open at a time.
   for (const [name, extra, survive] of [['default', [], false], ['control: --no-cleanup', ['--no-cleanup'], true]] as const) {
     const file = join(TMP, `nofile-${survive}`)
-    const prog = `for i in 1 2 3 4 5 6 7 8; do sleep 60 >/dev/null 2>&1 & echo $! >> ${file}; done; exit 2`
-    const r = spawnSync('prlimit', ['--nofile=6', FRONT, '-s', ...extra, '--grace', '300ms', '--', 'sh', '-c', prog], { env: ENV, encoding: 'utf8' })
+    // python's posix_spawn: dash needs descriptors 10 and up for its redirections
+    const prog = "import os, sys; fa = [(os.POSIX_SPAWN_OPEN, f, '/dev/null', os.O_WRONLY, 0) for f in (1, 2)]; " +
+      "pids = [os.posix_spawn('/bin/sleep', ['sleep', '60'], os.environ, file_actions=fa) for _ in range(8)]; " +
+      "open(sys.argv[1], 'w').write(' '.join(map(str, pids))); sys.exit(2)"
+    const r = spawnSync('prlimit', ['--nofile=6', FRONT, '-s', ...extra, '--grace', '300ms', '--', 'python3', '-c', prog, file], { env: ENV, encoding: 'utf8' })
     t.equal(r.status, 2, `${name}: the program's status`)
-    const pids = readFileSync(file, 'utf8').trim().split('\n').map(Number)
+    const pids = readFileSync(file, 'utf8').trim().split(' ').map(Number)
     t.equal(pids.filter(alive).length, survive ? 8 : 0, `${name}: ${survive ? 'all 8 still run' : 'none of the 8 is left'}`)
     for (const p of pids) if (alive(p)) process.kill(p, 'SIGKILL')
   }
