@@ -5,10 +5,13 @@
 // holding the esbuild bundle of src/init.ts, its V8 code cache, and the native
 // addon as an SEA asset. The addon is also copied beside each executable.
 //
-//   dist/tini-ts, dist/tini_native.node            this machine's architecture
-//   dist/linux-x64/{tini-ts,tini_native.node}      the same files (hard links) on x64
-//   dist/linux-arm64/{tini-ts,tini_native.node}    arm64: addon prebuilds/linux-arm64/
-//                                                  (scripts/prebuild.mjs, cross compiled)
+//   dist/tini-ts-node, dist/tini_native.node            this machine's architecture
+//   dist/linux-x64/{tini-ts-node,tini_native.node}      the same files (hard links) on x64
+//   dist/linux-arm64/{tini-ts-node,tini_native.node}    arm64: addon prebuilds/linux-arm64/
+//                                                       (scripts/prebuild.mjs, cross compiled)
+// This is the Node path. `tini-ts` beside it is the native front end
+// (scripts/build-frontend.mjs), which execs tini-ts-node for every invocation
+// it does not run itself; running tini-ts-node directly forces the Node path.
 // The other architecture is built when its addon prebuild exists. V8's code
 // cache is only valid on the architecture that made it, so the blob is made by
 // the target's own runtime: natively, or under qemu-user (qemu-aarch64-static
@@ -27,7 +30,7 @@
 //   node scripts/build-sea.mjs --entry x.js --out dist/floor   # any entry, no addon, this arch
 // Options:
 //   --entry FILE      entry to bundle (default src/init.ts); .ts/.js/.cjs/.mjs
-//   --out FILE        output executable (default dist/tini-ts)
+//   --out FILE        output executable (default dist/tini-ts-node)
 //   --arch A          only this architecture (x64, arm64; default: this machine's,
 //                     plus the others whose addon prebuild exists, for the default entry)
 //   --addon FILE      addon to embed + copy beside (default build/Release/tini_native.node
@@ -59,6 +62,8 @@ import { parseCommandLine } from './cli-args.mjs'
 const require = createRequire(import.meta.url)
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const ADDON_NAME = 'tini_native.node'
+// The Node executable's name: the front end (dist/tini-ts) looks for it beside itself.
+export const SEA_NAME = 'tini-ts-node'
 // the SEA fuse every official Node binary carries (node/src/node_sea.cc)
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'
 
@@ -113,7 +118,7 @@ function parseArgs(argv) {
   if (o.arch !== undefined && !ARCHES.includes(o.arch)) throw new Error(`--arch ${o.arch}: one of ${ARCHES.join(', ')}`)
   o.defaultEntry = defaultEntry
   o.entry = path.resolve(o.entry ?? path.join(ROOT, 'src', 'init.ts'))
-  o.out = path.resolve(o.out ?? path.join(ROOT, 'dist', 'tini-ts'))
+  o.out = path.resolve(o.out ?? path.join(ROOT, 'dist', SEA_NAME))
   if (o.noAddon) o.addon = undefined
   else if (o.addon !== undefined) o.addon = path.resolve(o.addon)
   else if (defaultEntry) o.addon = path.join(ROOT, 'build', 'Release', ADDON_NAME)
@@ -285,7 +290,7 @@ function mirror(src, dst) {
 }
 
 /**
- * The default build: dist/tini-ts for this machine, mirrored under
+ * The default build: dist/tini-ts-node for this machine, mirrored under
  * dist/linux-<arch>/, and each other architecture under dist/linux-<arch>/
  * when its addon prebuild exists (or --arch names it: then it must).
  */
@@ -299,7 +304,7 @@ export async function buildAll(opts) {
       const r = await buildSea({ ...opts, arch })
       results.push(r)
       const dir = path.join(dist, `linux-${arch}`)
-      mirror(opts.out, path.join(dir, 'tini-ts'))
+      mirror(opts.out, path.join(dir, SEA_NAME))
       if (opts.addon) mirror(path.join(dist, ADDON_NAME), path.join(dir, ADDON_NAME))
       continue
     }
@@ -309,7 +314,7 @@ export async function buildAll(opts) {
       log(`linux-${arch} skipped: no ${path.relative(ROOT, addon)} (node scripts/prebuild.mjs makes it)`)
       continue
     }
-    results.push(await buildSea({ ...opts, arch, addon, out: path.join(dist, `linux-${arch}`, 'tini-ts') }))
+    results.push(await buildSea({ ...opts, arch, addon, out: path.join(dist, `linux-${arch}`, SEA_NAME) }))
   }
   return results
 }

@@ -19,6 +19,7 @@ PKGS=(
   # linux-arm64 (issue 11): cross compiler for the addon, an arm64 sysroot for the
   # official arm64 Node (libstdc++), and qemu-user to run it (code cache, test/arm64/)
   gcc-aarch64-linux-gnu
+  musl-tools    # musl-gcc: the static native front end, dist/tini-ts (scripts/build-frontend.mjs)
   libc6-dev-arm64-cross  # (only recommended by the compiler: headers, crt files)
   libstdc++6-arm64-cross
   qemu-user-static

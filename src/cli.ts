@@ -78,7 +78,7 @@ function logFormatOption(value: string): string {
  * text (helpText). `key` names the parsed value;
  * `parse` folds a value into the previous one; no `value` = a flag.
  */
-interface OptionSpec {
+export interface OptionSpec {
   short?: string
   long?: string
   key: string
@@ -107,6 +107,10 @@ const OPTIONS: OptionSpec[] = [
   { long: 'json', key: 'json', help: 'with --zombies: one JSON document' },
   { long: 'demo', key: 'demo', help: 'show zombies piling up without an init, and none with tini-ts (built-in workload)' },
 ]
+
+/** The table itself, read-only: scripts/build-frontend.mjs turns it into the
+ * native front end's option table, so both parsers know the same options. */
+export const OPTION_TABLE: readonly Readonly<OptionSpec>[] = OPTIONS
 
 const flagsOf = (o: OptionSpec) => [o.short && `-${o.short}`, o.long && `--${o.long}`].filter(Boolean).join(', ')
 const nameOf = (o: OptionSpec) => `${flagsOf(o)}${o.value ? ` <${o.value}>` : ''}`

@@ -1,4 +1,5 @@
-// The linux-arm64 executable (dist/linux-arm64/tini-ts) under qemu-user
+// The linux-arm64 executables (dist/linux-arm64/tini-ts-node, the Node path,
+// and the native front end dist/linux-arm64/tini-ts) under qemu-user
 // (qemu-aarch64-static with Debian's arm64 libraries in /usr/aarch64-linux-gnu;
 // no binfmt needed). The programs it starts are the host's own (x86-64):
 // qemu-user runs only the init, execve(2) goes to the kernel.
@@ -14,19 +15,25 @@
 //    instead (native/spawn.c), which works either way: the test below checks
 //    the "exec ... failed" line. On real arm64 the kernel honours
 //    CLONE_VM|CLONE_VFORK as on x86-64.
+//  - without binfmt_misc an arm64 process cannot exec another arm64 program:
+//    the front end's hand-over to tini-ts-node fails there with ENOEXEC, and
+//    its fast path needs the prctl above. So the Node executable is run
+//    directly, and the front end is checked for what qemu lets it do: find
+//    tini-ts-node beside itself and say in one line why it could not run it.
 import t from 'tap'
 import { spawn, spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 
 const ROOT = path.resolve(__dirname, '..', '..')
-const EXE = path.join(ROOT, 'dist', 'linux-arm64', 'tini-ts')
+const EXE = path.join(ROOT, 'dist', 'linux-arm64', 'tini-ts-node')
+const FRONT = path.join(ROOT, 'dist', 'linux-arm64', 'tini-ts')
 const ADDON = path.join(ROOT, 'dist', 'linux-arm64', 'tini_native.node')
 const SYSROOT = '/usr/aarch64-linux-gnu'
 const QEMU = ['qemu-aarch64-static', '-L', SYSROOT]
 
 function why(): string | false {
-  if (!fs.existsSync(EXE)) return `no ${EXE}: npm run build (needs gcc-aarch64-linux-gnu, qemu-user-static)`
+  if (!fs.existsSync(EXE) || !fs.existsSync(FRONT)) return `no ${EXE}: npm run build (needs gcc-aarch64-linux-gnu, qemu-user-static)`
   if (spawnSync('sh', ['-c', 'command -v qemu-aarch64-static']).status !== 0) return 'needs qemu-user-static'
   if (process.getuid?.() !== 0) return 'needs root (unshare --pid)'
   return false
@@ -51,6 +58,13 @@ t.test('linux-arm64 tini-ts under qemu-user', { skip }, async (t) => {
     const r = spawnSync(QEMU[0], [...QEMU.slice(1), EXE, '--version'], { encoding: 'utf8', env })
     t.equal(r.status, 0, r.stderr)
     t.match(r.stdout, /tini-ts version/)
+  })
+
+  t.test('the front end is a static arm64 ELF that hands over to tini-ts-node beside it', async (t) => {
+    t.match(spawnSync('file', ['-L', FRONT], { encoding: 'utf8' }).stdout, /ARM aarch64.*statically linked/)
+    const r = spawnSync(QEMU[0], [...QEMU.slice(1), FRONT, '--version'], { encoding: 'utf8', env })
+    t.equal(r.status, 1, 'exit 1: the hand-over could not exec under qemu-user')
+    t.match(r.stderr, new RegExp(`^\\[FATAL tini-ts \\(\\d+\\)\\] cannot run the Node executable ${EXE}: Exec format error\n$`), r.stderr)
   })
 
   t.test('exit codes: the program\'s, 127 not found, 126 not executable', async (t) => {

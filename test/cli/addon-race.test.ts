@@ -8,7 +8,7 @@
 // genuine bytes to the check: the addon is public).
 //  - control: the old extraction (test/fixtures/race/naive-extract.cjs, the
 //    logic tini-ts had) runs the attacker's code as uid 0;
-//  - dist/tini-ts never does: it does not write into a directory another user
+//  - dist/tini-ts-node never does: it does not write into a directory another user
 //    owns (or whose parents another user owns), and loads what it checked
 //    through the descriptor it holds (O_TMPFILE + /proc/self/fd/N);
 //  - with every other directory noexec, it refuses with one line per attempt
@@ -17,9 +17,11 @@ import t from 'tap'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
+import { nodeExecutable } from '../helpers/tini'
 
 const ROOT = path.resolve(__dirname, '..', '..')
-const EXE = path.resolve(ROOT, process.env.TINI_TS_BIN ?? 'dist/tini-ts')
+// The Node executable: the embedded addon is its (the front end has none)
+const EXE = nodeExecutable()
 const ADDON = path.join(ROOT, 'dist', 'tini_native.node')
 const FIX = path.join(ROOT, 'test', 'fixtures', 'race')
 const NOBODY = 65534

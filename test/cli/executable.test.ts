@@ -1,5 +1,6 @@
-// The packaging of dist/tini-ts (scripts/build-sea.mjs): a Node single
-// executable application holding the bundle, its code cache and the addon.
+// The packaging of dist/tini-ts-node (scripts/build-sea.mjs), the Node path
+// that the native front end dist/tini-ts execs: a Node single executable
+// application holding the bundle, its code cache and the addon.
 //  - it runs, and passes the program's exit code on;
 //  - the image's NODE_OPTIONS does not reach the init's own runtime, and the
 //    program receives it unchanged;
@@ -17,7 +18,7 @@ import * as path from 'node:path'
 
 const ROOT = path.resolve(__dirname, '..', '..')
 const DIST = path.join(ROOT, 'dist')
-const EXE = path.join(DIST, 'tini-ts')
+const EXE = path.join(DIST, 'tini-ts-node')
 const ADDON = path.join(DIST, 'tini_native.node')
 const BUILT_ADDON = path.join(ROOT, 'build', 'Release', 'tini_native.node')
 // Outside the checkout: a clone may live under /tmp, which the noexec tests
@@ -54,7 +55,7 @@ function lonelyCopy(name: string, addonBeside?: string | Buffer): string {
   const dir = path.join(CACHE, name)
   fs.rmSync(dir, { recursive: true, force: true })
   fs.mkdirSync(dir, { recursive: true })
-  const exe = path.join(dir, 'tini-ts')
+  const exe = path.join(dir, 'tini-ts-node')
   fs.copyFileSync(EXE, exe)
   fs.chmodSync(exe, 0o755)
   if (typeof addonBeside === 'string') fs.copyFileSync(addonBeside, path.join(dir, 'tini_native.node'))
@@ -110,7 +111,7 @@ if (problem) {
 } else {
   t.test('dist/ holds the executable and the addon it embeds', async (t) => {
     const st = fs.statSync(EXE)
-    t.ok(st.mode & 0o111, 'tini-ts is executable')
+    t.ok(st.mode & 0o111, 'tini-ts-node is executable')
     const exe = fs.readFileSync(EXE)
     t.ok(exe.includes('NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2:1'), 'the SEA fuse is flipped')
     t.ok(exe.includes(fs.readFileSync(ADDON)), 'the addon beside it is the one embedded as an SEA asset')
@@ -193,7 +194,7 @@ if (problem) {
       }
       t.match(msg, /failed to map segment/, 'the noexec failure is reported')
       t.match(msg, `fix: copy tini_native.node beside the tini-ts executable (${beside})`)
-      t.same(fs.readdirSync(path.dirname(exe)), ['tini-ts'], 'nothing written beside the executable')
+      t.same(fs.readdirSync(path.dirname(exe)), ['tini-ts-node'], 'nothing written beside the executable')
     })
 
     t.test('a broken file beside is the first attempt listed', async (t) => {

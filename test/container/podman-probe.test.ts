@@ -12,7 +12,7 @@ import { containerPid, ensureImage, podman, podmanMissing } from '../helpers/pod
 import { readmeYamlRecipes } from '../helpers/recipes'
 import { psInContainer, zombies } from '../helpers/container-ps'
 import { REDIS_ARGS, SOCK } from '../helpers/redis'
-import { DIST_ADDON, DIST_BIN, distMissing, sleep } from '../helpers/runc'
+import { DIST_ADDON, DIST_BIN, DIST_NODE, distMissing, sleep } from '../helpers/runc'
 
 const RUNS = 10
 
@@ -63,7 +63,8 @@ async function runWithHealthcheck(t: Test, image: string, healthCmd: string[]): 
   const name = uniq('hc')
   const r = await podman([
     'run', '-d', '--name', name, '--network', 'host',
-    '-v', `${DIST_BIN}:${TINI}:ro`, '-v', `${DIST_ADDON}:/usr/local/bin/tini_native.node:ro`,
+    '-v', `${DIST_BIN}:${TINI}:ro`, '-v', `${DIST_NODE}:/usr/local/bin/tini-ts-node:ro`,
+    '-v', `${DIST_ADDON}:/usr/local/bin/tini_native.node:ro`,
     '--health-cmd', JSON.stringify(healthCmd), '--health-interval', '0', // no timer: we run it
     image, ...REDIS_ARGS,
   ])
@@ -88,12 +89,14 @@ async function playPod(t: Test, image: string, probe: string[], dir: string): Pr
         livenessProbe: { exec: { command: probe }, periodSeconds: 10, timeoutSeconds: 1, failureThreshold: 3 },
         volumeMounts: [
           { name: 'tini', mountPath: TINI, readOnly: true },
+          { name: 'node', mountPath: '/usr/local/bin/tini-ts-node', readOnly: true },
           { name: 'addon', mountPath: '/usr/local/bin/tini_native.node', readOnly: true },
           { name: 'probe', mountPath: '/probe', readOnly: true },
         ],
       }],
       volumes: [
         { name: 'tini', hostPath: { path: DIST_BIN, type: 'File' } },
+        { name: 'node', hostPath: { path: DIST_NODE, type: 'File' } },
         { name: 'addon', hostPath: { path: DIST_ADDON, type: 'File' } },
         { name: 'probe', hostPath: { path: dir, type: 'Directory' } },
       ],

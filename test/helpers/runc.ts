@@ -31,7 +31,12 @@ import { ensureRootfs } from './rootfs'
 export const REPO = resolve(__dirname, '..', '..')
 /** dist/ of this checkout, or $TINI_TS_DIST: where tini-ts and its addon are. */
 export const DIST = resolve(process.env.TINI_TS_DIST || join(REPO, 'dist'))
-export const DIST_BIN = join(DIST, 'tini-ts')
+/** What runs as /usr/local/bin/tini-ts: the native front end, or the Node
+ * executable itself when TINI_TS_BIN names it (the switch that forces the
+ * Node path, as the other tiers have it). */
+export const DIST_BIN = join(DIST, /(^|\/)tini-ts-node$/.test(process.env.TINI_TS_BIN ?? '') ? 'tini-ts-node' : 'tini-ts')
+/** The Node executable, /usr/local/bin/tini-ts-node: the front end execs it. */
+export const DIST_NODE = join(DIST, 'tini-ts-node')
 export const DIST_ADDON = join(DIST, 'tini_native.node')
 
 /** runc state directory of this tier, apart from any other runc user's. */
@@ -54,7 +59,7 @@ export interface ContainerOpts {
   cwd?: string
   /** root.readonly (default true, as `runc spec`). */
   readonlyRoot?: boolean
-  /** Bind dist/tini-ts (and, unless false, dist/tini_native.node) read-only into /usr/local/bin. */
+  /** Bind dist/tini-ts, dist/tini-ts-node (and, unless false, dist/tini_native.node) read-only into /usr/local/bin. */
   tini?: boolean
   tiniAddon?: boolean
   /** tmpfs on /tmp with noexec,nosuid,nodev (default true). */
@@ -176,6 +181,12 @@ export async function makeBundle(opts: ContainerOpts): Promise<{ id: string; bun
       destination: '/usr/local/bin/tini-ts',
       type: 'bind',
       source: DIST_BIN,
+      options: ['bind', 'ro'],
+    })
+    cfg.mounts.push({
+      destination: '/usr/local/bin/tini-ts-node',
+      type: 'bind',
+      source: DIST_NODE,
       options: ['bind', 'ro'],
     })
     if (opts.tiniAddon ?? true) {
@@ -412,7 +423,7 @@ export function sleep(ms: number): Promise<void> {
 
 /** Fails with a clear message when dist/ has not been built. */
 export function distMissing(): string | undefined {
-  const missing = [DIST_BIN, DIST_ADDON].filter((f) => !existsSync(f))
+  const missing = [DIST_BIN, DIST_NODE, DIST_ADDON].filter((f) => !existsSync(f))
   if (missing.length === 0) return undefined
   return `missing ${missing.join(' and ')}: build dist/ first (npm run build, then npm run build:sea): the container tier runs the shipped executable`
 }

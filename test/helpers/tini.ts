@@ -1,5 +1,9 @@
-// How the tests run tini-ts: the single executable when TINI_TS_BIN names it
-// (e.g. dist/tini-ts), else the npm route `node bin/tini-ts` on this Node.
+// How the tests run tini-ts: the executable TINI_TS_BIN names, else the npm
+// route `node bin/tini-ts` on this Node. `npm test` runs the suite with
+// TINI_TS_BIN=dist/tini-ts (the native front end: its fast path for `-s`
+// probes, the Node executable for the rest), then again with
+// TINI_TS_BIN=dist/tini-ts-node (the Node executable run directly: the Node
+// path for every invocation).
 import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -34,6 +38,20 @@ export function tiniCommand(): [string, ...string[]] {
   const bin = process.env.TINI_TS_BIN
   if (bin) return [...ENV_CLEAN, resolve(REPO, bin)] as [string, ...string[]]
   return [...ENV_CLEAN, installedNode(), join(REPO, 'bin', 'tini-ts')] as [string, ...string[]]
+}
+
+/** The Node executable (the SEA) of the build under test: TINI_TS_BIN itself
+ * when it names tini-ts-node, else tini-ts-node beside it (default dist/). */
+export function nodeExecutable(): string {
+  const bin = resolve(REPO, process.env.TINI_TS_BIN || 'dist/tini-ts')
+  return bin.endsWith('/tini-ts-node') ? bin : join(dirname(bin), 'tini-ts-node')
+}
+
+/** Whether the runs go through the native front end (TINI_TS_BIN is a
+ * tini-ts that is not the Node executable). */
+export function viaFrontEnd(): boolean {
+  const bin = process.env.TINI_TS_BIN
+  return Boolean(bin) && !(bin as string).endsWith('tini-ts-node')
 }
 
 /** The full argv to run tini-ts with these arguments. */
@@ -184,7 +202,8 @@ export function publicTiniArgv(args: string[]): string[] {
   const bin = process.env.TINI_TS_BIN
   if (bin) {
     const rel = resolve(REPO, bin).slice(REPO.length + 1)
-    const root = publicCopy([rel, join(dirname(rel), 'tini_native.node')])
+    const node = join(dirname(rel), 'tini-ts-node')
+    const root = publicCopy([rel, join(dirname(rel), 'tini_native.node'), ...(rel !== node && existsSync(join(REPO, node)) ? [node] : [])])
     return [join(root, rel), ...args]
   }
   // commander and pino load lazily, never in --demo; the node running the tests too

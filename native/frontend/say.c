@@ -1,0 +1,140 @@
+/*
+ * say.c: the front end's stderr lines, its tables (generated from the
+ * TypeScript: signal names and policy, glibc's error texts), and the raw
+ * signal system calls.
+ *
+ * A line is what src/log.ts writes at the default verbosity: "[FATAL
+ * tini-ts (PID)] message" or "[WARN  tini-ts (PID)] message", with the
+ * message's control characters escaped as src/escape.ts does, in one
+ * write(2) so lines from two writers never interleave. A failed write (stderr
+ * closed, a pipe nobody reads) is not retried: nobody is there to tell.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "frontend.h"
+#include "errors.gen.h"
+#include "signals.gen.h"
+
+struct line {
+  char b[4096];
+  size_t n;
+};
+
+static void put(struct line *l, const char *s, size_t len) {
+  if (len > sizeof l->b - 1 - l->n) len = sizeof l->b - 1 - l->n;
+  memcpy(l->b + l->n, s, len);
+  l->n += len;
+}
+
+static void put_uint(struct line *l, unsigned long long v) {
+  char tmp[24];
+  int n = 0;
+  do { tmp[n++] = (char)('0' + v % 10); v /= 10; } while (v);
+  while (n) put(l, &tmp[--n], 1);
+}
+
+/* src/escape.ts: a backslash, C0 controls, DEL and C1 controls (U+0080 to
+ * U+009F, in UTF-8 0xC2 0x80..0x9F) become \\, \n, \t, \r or \xNN. The text
+ * is valid UTF-8 (main.c hands other program names to Node, which decodes
+ * them with U+FFFD). */
+static void put_escaped(struct line *l, const char *s) {
+  static const char hex[] = "0123456789abcdef";
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    unsigned c = *p;
+    if (c == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) c = *++p;
+    else if (c != '\\' && c >= 0x20 && c != 0x7F) { put(l, (const char *)p, 1); continue; }
+    if (c == '\\') put(l, "\\\\", 2);
+    else if (c == '\n') put(l, "\\n", 2);
+    else if (c == '\t') put(l, "\\t", 2);
+    else if (c == '\r') put(l, "\\r", 2);
+    else {
+      char e[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
+      put(l, e, 4);
+    }
+  }
+}
+
+void say(const char *label, ...) {
+  struct line l = {.n = 0};
+  put(&l, "[", 1);
+  put(&l, label, strlen(label));
+  put(&l, " tini-ts (", 10);
+  put_uint(&l, (unsigned long long)getpid());
+  put(&l, ")] ", 3);
+  va_list ap;
+  va_start(ap, label);
+  for (const char *part; (part = va_arg(ap, const char *)) != NULL;) put_escaped(&l, part);
+  va_end(ap);
+  put(&l, "\n", 1);
+  ssize_t w;
+  while ((w = write(2, l.b, l.n)) < 0 && errno == EINTR) {}
+}
+
+const char *errno_text(int err) {
+  if (err >= 0 && err < ERRNO_TEXT_COUNT) return ERRNO_TEXT[err];
+  return "Unknown error";
+}
+
+const char *signal_name(int sig) {
+  return sig > 0 && sig < 65 ? SIGNAL_NAME[sig] : "signal";
+}
+
+int signal_policy(int sig) {
+  return sig > 0 && sig < 65 ? SIGNAL_POLICY[sig] : 0;
+}
+
+/* A standard signal's name as src/signals.ts's parseSignal takes it (any
+ * case, with or without SIG); 0 for anything else. */
+int signal_by_name(const char *s) {
+  const char *bare = strncasecmp(s, "SIG", 3) == 0 ? s + 3 : s;
+  for (int i = 0; i < SIGNAL_BY_NAME_COUNT; i++) {
+    if (strcasecmp(bare, SIGNAL_BY_NAME[i].name + 3) == 0) return SIGNAL_BY_NAME[i].num;
+  }
+  return 0;
+}
+
+/* Strict UTF-8 (no overlong forms, no surrogates, at most U+10FFFF): what
+ * V8 decodes without a replacement character. */
+int utf8_valid(const char *s) {
+  for (const unsigned char *p = (const unsigned char *)s; *p;) {
+    unsigned c = *p;
+    int n = c < 0x80 ? 0 : c >= 0xC2 && c <= 0xDF ? 1 : c >= 0xE0 && c <= 0xEF ? 2 : c >= 0xF0 && c <= 0xF4 ? 3 : -1;
+    if (n < 0) return 0;
+    unsigned lo = 0x80, hi = 0xBF;
+    if (c == 0xE0) lo = 0xA0;
+    else if (c == 0xED) hi = 0x9F;
+    else if (c == 0xF0) lo = 0x90;
+    else if (c == 0xF4) hi = 0x8F;
+    p++;
+    for (int i = 0; i < n; i++, p++) {
+      if (*p < (i == 0 ? lo : 0x80) || *p > (i == 0 ? hi : 0xBF)) return 0;
+    }
+  }
+  return 1;
+}
+
+/* The kernel's 64-bit signal set, through the raw calls: libc's sigset_t
+ * functions refuse the signals a libc keeps for itself (32-34 in musl), and
+ * the front end, which has no threads, blocks every one of them. */
+int sigmask_set(int how, const uint64_t *set, uint64_t *old) {
+  return (int)syscall(SYS_rt_sigprocmask, how, set, old, sizeof(uint64_t));
+}
+
+int sig_timedwait(const uint64_t *set, void *info, long long ms) {
+  struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+  return (int)syscall(SYS_rt_sigtimedwait, set, info, ms < 0 ? NULL : &ts, sizeof(uint64_t));
+}
+
+long long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

@@ -1,0 +1,137 @@
+// Which path runs each invocation. dist/tini-ts is the native front end: it
+// runs `-s` probes with only the options it implements itself, and execs the
+// Node executable (tini-ts-node, beside it) for everything else, with the
+// same pid. The program tells which ran: the init is its parent, and
+// /proc/PPID/exe names the executable the init is running now.
+//
+// Each row has a control in the other direction: the same invocation with
+// one thing changed (-s taken away, -v added, a variable set...). Then the
+// two paths side by side: the same exit codes and the same stderr lines.
+import t from 'tap'
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { nodeExecutable } from '../helpers/tini'
+
+const NODE = nodeExecutable()
+const FRONT = join(dirname(NODE), 'tini-ts')
+const skip = existsSync(FRONT) && existsSync(NODE) ? false : `needs ${FRONT} and ${NODE}: npm run build`
+const TMP = mkdtempSync(join(tmpdir(), 'tini-ts-fastpath-'))
+t.teardown(() => rmSync(TMP, { recursive: true, force: true }))
+
+// Only what a test gives: no NODE_OPTIONS of tap's, no TINI_* of the caller's.
+const BASE_ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin' }
+const WHICH = ['sh', '-c', 'basename "$(readlink /proc/$PPID/exe)"']
+
+function run(argv: string[], env: Record<string, string> = {}, input?: string) {
+  const r = spawnSync(argv[0], argv.slice(1), { env: { ...BASE_ENV, ...env }, encoding: 'utf8', timeout: 60_000, input })
+  return { code: r.status, signal: r.signal, stdout: r.stdout ?? '', stderr: r.stderr ?? '' }
+}
+
+/** The executable that ran the init for this invocation. */
+function pathOf(args: string[], env: Record<string, string> = {}, wrap: string[] = []): string {
+  const r = run([...wrap, FRONT, ...args, ...WHICH], env)
+  return r.stdout.trim().split('\n').pop()?.trim() ?? `(exit ${r.code}: ${r.stderr})`
+}
+
+const FAST = 'tini-ts'
+const SLOW = 'tini-ts-node'
+
+// [what, args before the program, env, path]
+const ROWS: [string, string[], Record<string, string>, string][] = [
+  ['-s', ['-s', '--'], {}, FAST],
+  ['control: no -s (not a subreaper)', ['--'], {}, SLOW],
+  ['TINI_SUBREAPER', ['--'], { TINI_SUBREAPER: '' }, FAST],
+  ['every option it implements, clustered and --opt=value', ['-sg', '-e3', '-e', '4', '-p', 'sigkill', '--timeout=30s', '--grace', '1.5s', '--cleanup', '--'], {}, FAST],
+  ['--no-cleanup, TINI_KILL_PROCESS_GROUP, TINI_TS_NO_CLEANUP', ['-s', '--no-cleanup', '--'], { TINI_KILL_PROCESS_GROUP: '', TINI_TS_NO_CLEANUP: '' }, FAST],
+  ['without -- (the first word that is not an option)', ['-s'], {}, FAST],
+  ['control: -v', ['-s', '-v', '--'], {}, SLOW],
+  ['control: -w', ['-s', '-w', '--'], {}, SLOW],
+  ['control: --log-format text', ['-s', '--log-format', 'text', '--'], {}, SLOW],
+  ['control: --rewrite', ['-s', '--rewrite', '1:2', '--'], {}, SLOW],
+  ['control: -p with a real-time signal name', ['-s', '-p', 'SIGRTMIN', '--'], {}, SLOW],
+  ['control: a duration with blanks (Node reads it)', ['-s', '--timeout', ' 30s', '--'], {}, SLOW],
+  ['control: TINI_VERBOSITY', ['-s', '--'], { TINI_VERBOSITY: '1' }, SLOW],
+  ['control: TINI_TS_LOG_FORMAT', ['-s', '--'], { TINI_TS_LOG_FORMAT: 'text' }, SLOW],
+  ['control: LISTEN_PID (socket activation)', ['-s', '--'], { LISTEN_PID: '1' }, SLOW],
+]
+
+t.test('which path runs which invocation', { skip }, async (t) => {
+  for (const [what, args, env, want] of ROWS) t.equal(pathOf(args, env), want, what)
+})
+
+t.test('PID 1 takes the Node path (control: the same, not PID 1)', { skip: process.getuid?.() === 0 ? false : 'needs root' }, async (t) => {
+  const r = run(['unshare', '--pid', '--fork', '--mount-proc', FRONT, '-s', '--', 'sh', '-c', 'basename "$(readlink /proc/1/exe)"'])
+  t.equal(r.stdout.trim(), SLOW, `as PID 1: ${r.stderr}`)
+  t.equal(pathOf(['-s', '--']), FAST, 'control: not PID 1')
+})
+
+t.test('a terminal to hand over takes the Node path', { skip }, async (t) => {
+  // pty.spawn: the init is a session leader whose group owns the terminal
+  const pty = ['python3', '-c', 'import pty, sys; pty.spawn(sys.argv[1:])']
+  const r = run([...pty, FRONT, '-s', '--', ...WHICH])
+  t.match(r.stdout, new RegExp(`^${SLOW}\\r?$`, 'm'), 'on a terminal it owns')
+  t.equal(pathOf(['-s', '--'], {}, []), FAST, 'control: stdin not a terminal')
+})
+
+t.test('a program name that is not UTF-8 takes the Node path, bytes intact', { skip }, async (t) => {
+  const dir = join(TMP, 'bin')
+  spawnSync('mkdir', ['-p', dir])
+  // bash builds the name: Node's strings cannot hold the byte 0xff
+  const r = run(['bash', '-c', `ln -sf /bin/sh ${dir}/sh$'\\xff' && exec "$0" -s -- ${dir}/sh$'\\xff' -c 'basename "$(readlink /proc/$PPID/exe)"; od -An -c /proc/$$/cmdline | tr -s " "'`, FRONT])
+  t.equal(r.code, 0, r.stderr)
+  t.match(r.stdout, new RegExp(`^${SLOW}$`, 'm'), 'the Node path ran it')
+  t.match(r.stdout, /h 377 \\0/, 'the program got the byte 0xff in its argv[0]')
+  symlinkSync('/bin/sh', join(dir, 'plain'))
+  t.equal(run([FRONT, '-s', '--', join(dir, 'plain'), '-c', 'basename "$(readlink /proc/$PPID/exe)"']).stdout.trim(), FAST, 'control: a UTF-8 name runs here')
+})
+
+t.test('without tini-ts-node beside it or in PATH: one line, exit 1, nothing started', { skip }, async (t) => {
+  const dir = join(TMP, 'alone')
+  spawnSync('mkdir', ['-p', dir])
+  spawnSync('cp', [FRONT, join(dir, 'tini-ts')])
+  const marker = join(TMP, 'ran')
+  const r = run([join(dir, 'tini-ts'), '-v', '--', 'touch', marker], { PATH: '/usr/bin:/bin' })
+  t.equal(r.code, 1)
+  t.match(r.stderr, /^\[FATAL tini-ts \(\d+\)\] cannot find the Node executable tini-ts-node \(looked beside this executable, beside argv\[0\], and in PATH\)\n$/)
+  t.notOk(existsSync(marker), 'the program did not run')
+  const fast = run([join(dir, 'tini-ts'), '-s', '--', 'touch', marker], { PATH: '/usr/bin:/bin' })
+  t.equal(fast.code, 0, 'control: the fast path needs no Node executable')
+  t.ok(existsSync(marker), 'control: and runs the program')
+})
+
+/** stderr with the init's pid made neutral, for comparing the two paths. */
+const neutral = (s: string) => s.replace(/tini-ts \(\d+\)/g, 'tini-ts (PID)')
+
+// [what, args, env]: each run on both paths, compared
+const SAME: [string, string[], Record<string, string>][] = [
+  ['exit status', ['-s', '--', 'sh', '-c', 'exit 3'], {}],
+  ['a signal death: 128+N', ['-s', '--', 'sh', '-c', 'kill -USR1 $$'], {}],
+  ['-e remaps', ['-s', '-e', '3', '-e4', '--', 'sh', '-c', 'exit 4'], {}],
+  ['-e leaves others', ['-s', '-e', '3', '--', 'sh', '-c', 'exit 5'], {}],
+  ['-e remaps a signal death', ['-s', '-e', '143', '--', 'sh', '-c', 'kill -TERM $$'], {}],
+  ['not found: 127', ['-s', '--', '/nonexistent/prog'], {}],
+  ['not found in PATH: 127', ['-s', '--', 'no-such-command-here'], {}],
+  ['not executable: 126', ['-s', '--', '/etc/passwd'], {}],
+  ['a directory: 126', ['-s', '--', '/'], {}],
+  ['empty name: 127', ['-s', '--', ''], {}],
+  ['a name too long for a PATH search: 126', ['-s', '--', 'x'.repeat(300)], {}],
+  ['a name with control characters, escaped', ['-s', '--', '/no/such\n[WARN  tini-ts (1)] forged\x1b[31m\\'], {}],
+  ['a script without #! runs under /bin/sh', ['-s', '--', join(TMP, 'nosheb'), 'arg'], {}],
+  ['-s --timeout: 124 and its warning', ['-s', '--timeout', '200ms', '--grace', '100ms', '--', 'sleep', '30'], {}],
+  ['--timeout 1.5s is said as 1500ms', ['-s', '--timeout', '1.5s', '--grace', '50ms', '--', 'sleep', '30'], {}],
+  ['a --timeout that does not fire changes nothing', ['-s', '--timeout', '30s', '--', 'sh', '-c', 'exit 2'], {}],
+  ['cleanup after the program: status kept', ['-s', '--', 'sh', '-c', 'sleep 30 & exit 6'], {}],
+]
+
+t.test('the same exit codes and stderr on both paths', { skip }, async (t) => {
+  spawnSync('sh', ['-c', `printf 'echo "nosheb $1"\\n' > ${join(TMP, 'nosheb')}; chmod +x ${join(TMP, 'nosheb')}`])
+  for (const [what, args, env] of SAME) {
+    const fast = run([FRONT, ...args], env)
+    const slow = run([NODE, ...args], env)
+    t.equal(fast.code, slow.code, `${what}: exit ${fast.code}, as the Node path`)
+    t.equal(neutral(fast.stderr), neutral(slow.stderr), `${what}: the same stderr`)
+    t.equal(fast.stdout, slow.stdout, `${what}: the same stdout`)
+  }
+})
