@@ -55,9 +55,17 @@ function start(args: string[], opts: { pid?: number; verbosity?: number; prepare
     guard: () => {},
     // as proc.ts's hasNoChildren() tells it: no process of the fake table is ours
     childless: () => !native.scan().some((p) => p.ppid === (opts.pid ?? 4242)),
-    treeDeps: (kill) => {
+    treeDeps: (n) => {
       passes++
-      return { kill, scan: () => native.scan(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) }
+      const ops = {
+        scan: () => native.scan(),
+        stat: (pid: number) => native.scan().find((p) => p.pid === pid) ?? null,
+        pidfdOpen: (pid: number) => n.pidfdOpen(pid),
+        pidfdSignal: (fd: number, sig: number) => n.pidfdSignal(fd, sig),
+        pidfdClose: (fd: number) => n.pidfdClose(fd),
+        killChild: (pid: number, sig: number, group: boolean) => n.killChild(pid, sig, group),
+      }
+      return { ops, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) }
     },
   }
   const run = new Supervisor(cfg, native, log, deps).run()
