@@ -227,6 +227,7 @@ static napi_value init(napi_env env, napi_value exports) {
       FN("stats", js_stats),
       FN("kill", js_kill),
       FN("killChild", js_kill_child),
+      FN("killGroup", js_kill_group),
       FN("pidfdOpen", js_pidfd_open),
       FN("pidfdSignal", js_pidfd_signal),
       FN("pidfdClose", js_pidfd_close),

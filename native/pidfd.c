@@ -116,3 +116,15 @@ napi_value js_kill_child(napi_env env, napi_callback_info info) {
   /* pid 1 is refused (from 2): kill(-1) is every process we may signal. */
   return num(env, kill_own_child((pid_t)pid, (int)sig, group));
 }
+
+/* killGroup(pgid, signal) -> 0 or errno: kill(-pgid) only while an
+ * unreaped child of ours is in that group (reap_gate.c says why that keeps
+ * the number the group's). Signal 0 asks only whether one is. */
+napi_value js_kill_group(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  const char *usage = "killGroup(pgid: number, signal: number)";
+  int64_t pgid, sig;
+  if (!arg_int(env, argc, argv, 0, 2, INT_MAX, usage, "pgid", &pgid)) return NULL;
+  if (!arg_int(env, argc, argv, 1, 0, MAX_SIG - 1, usage, "signal", &sig)) return NULL;
+  return num(env, kill_own_group((pid_t)pgid, (int)sig));
+}

@@ -61,16 +61,36 @@ int reap_allowed(void) {
  * make groups only with the caller's, or the moved child's, own pid); the
  * kernel does not hand that pid out while either exists. So -pid, sent while
  * the child is held, reaches the group that child made, or no one (ESRCH). */
-int kill_own_child(pid_t pid, int sig, int group) {
-  if (pid <= 1) return ESRCH; /* never kill(-1): every process we may signal */
-  reap_hold();
+/* waitid(WNOWAIT) on pid (idtype P_PID) or on a process group (P_PGID),
+ * retried on EINTR: 0 while it finds an unreaped child of ours. */
+static int have_child(idtype_t idtype, pid_t id) {
   siginfo_t si;
   memset(&si, 0, sizeof si);
   int rc;
-  while ((rc = waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT)) < 0 && errno == EINTR) {}
-  int err;
-  if (rc < 0) err = ESRCH;
-  else err = kill(group ? -pid : pid, sig) == 0 ? 0 : errno;
+  while ((rc = waitid(idtype, (id_t)id, &si, WEXITED | WNOHANG | WNOWAIT)) < 0 && errno == EINTR) {}
+  return rc == 0;
+}
+
+int kill_own_child(pid_t pid, int sig, int group) {
+  if (pid <= 1) return ESRCH; /* never kill(-1): every process we may signal */
+  reap_hold();
+  int err = !have_child(P_PID, pid) ? ESRCH : kill(group ? -pid : pid, sig) == 0 ? 0 : errno;
+  reap_release();
+  return err;
+}
+
+/* A group whose leader is gone (the program's, after its reap) is still the
+ * group that leader made while a child of ours is in it: the group never
+ * emptied, so its id was never free. waitid(P_PGID, WNOWAIT) finds such a
+ * child without reaping it, and with reaping held it stays in the kernel's
+ * books until the kill. One window is left, and stated: between the check
+ * and the kill that child could leave the group (setpgid, setsid) as its
+ * last member, and the number be handed out and made a new group, within
+ * the few hundred nanoseconds of this function. */
+int kill_own_group(pid_t pgid, int sig) {
+  if (pgid <= 1) return ESRCH;
+  reap_hold();
+  int err = !have_child(P_PGID, pgid) ? ESRCH : kill(-pgid, sig) == 0 ? 0 : errno;
   reap_release();
   return err;
 }

@@ -23,4 +23,8 @@ int reap_allowed(void);
  * is reaped or was never our child). Async-signal-safe: waitid, kill. */
 int kill_own_child(pid_t pid, int sig, int group);
 
+/* kill(-pgid) only while some unreaped child of ours is in that group
+ * (with reaping held): 0, or ESRCH. Async-signal-safe: waitid, kill. */
+int kill_own_group(pid_t pgid, int sig);
+
 #endif

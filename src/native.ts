@@ -143,6 +143,9 @@ export interface NativeBinding {
    * child of ours (checked with reaping held, so it stays one until the
    * kill): 0, or errno (ESRCH once reaped or never ours). pid from 2. */
   killChild(pid: number, signal: number, group: boolean): number
+  /** kill(-pgid) only while an unreaped child of ours is in that group
+   * (reaping held): 0, or ESRCH. pgid from 2. */
+  killGroup(pgid: number, signal: number): number
   /** pidfd_open(2): a descriptor naming this process until closed, or
    * -errno (-ENOSYS: no pidfds on this kernel; -EPERM: refused by seccomp) */
   pidfdOpen(pid: number): number

@@ -42,6 +42,7 @@ export const realDeps = (native: NativeBinding): TerminateDeps => ({
     pidfdSignal: (fd, sig) => native.pidfdSignal(fd, sig),
     pidfdClose: (fd) => native.pidfdClose(fd),
     killChild: (pid, sig, group) => native.killChild(pid, sig, group),
+    killGroup: (pgid, sig) => native.killGroup(pgid, sig),
   },
   sleep: sleepMs,
 })
@@ -67,15 +68,15 @@ async function run(tree: TreeHandles, program: number, graceMs: number, deps: Te
   const deadline = Date.now() + graceMs
   // Without /proc (not mounted, or hidden) the scan sees nothing, not even
   // us: then the program's process group is all we can reach (a shell's
-  // `cmd &` stays in it), and only while the program is our unreaped child:
-  // its pid then is provably the group's id (killChild checks that with
-  // reaping held). Probed with signal 0, which succeeds while any member,
-  // a zombie too, is left.
+  // `cmd &` stays in it), and only while a child of ours is in it (the
+  // program, or, as a subreaper, a member re-parented to us): the group then
+  // never emptied, so its id is still the program's (killGroup checks that
+  // with reaping held). Probed with signal 0.
   const blind = ops.scan().length === 0
-  const groupLeft = () => blind && ops.killChild(program, 0, true) === 0
+  const groupLeft = () => blind && ops.killGroup(program, 0) === 0
   if (blind) {
-    ops.killChild(program, SIGTERM, true)
-    ops.killChild(program, SIGCONT, true)
+    ops.killGroup(program, SIGTERM)
+    ops.killGroup(program, SIGCONT)
   }
   const done = (members: Member[], left: boolean) => members.length === 0 && !left
   for (;;) {
@@ -99,7 +100,7 @@ async function run(tree: TreeHandles, program: number, graceMs: number, deps: Te
     if (done(members, left)) return { termed: termed.size, killed: killed.size, survivors: 0 }
     if (Date.now() >= killDeadline) return { termed: termed.size, killed: killed.size, survivors: members.length + (left ? 1 : 0) }
     for (const p of members) if (tree.signal(p, SIGKILL) !== Errno.ESRCH) killed.add(p.key)
-    if (left) ops.killChild(program, SIGKILL, true)
+    if (left) ops.killGroup(program, SIGKILL)
     await deps.sleep(POLL_MS / 4)
   }
 }

@@ -42,6 +42,8 @@ export interface TreeOps {
   pidfdClose(fd: number): number
   /** kill(pid) (or its group) only while pid is an unreaped child of ours: 0 or errno */
   killChild(pid: number, signal: number, group: boolean): number
+  /** kill(-pgid) only while an unreaped child of ours is in that group: 0 or errno */
+  killGroup(pgid: number, signal: number): number
 }
 
 /** A member of the tree as verified by one pass. */

@@ -184,6 +184,10 @@ export class FakeBinding implements NativeBinding {
     if (!p || p.ppid !== this.initPid) return NATIVE_CONSTANTS.errno.ESRCH
     return this.kill(group ? -pid : pid, signal)
   }
+  killGroup(pgid: number, signal: number): number {
+    if (![...this.procs.values()].some((p) => p.pgrp === pgid && p.ppid === this.initPid)) return NATIVE_CONSTANTS.errno.ESRCH
+    return this.kill(-pgid, signal)
+  }
   setSubreaper(): void {
     this.call('setSubreaper')
     this.subreaper = true

@@ -140,6 +140,12 @@ export class FakeKernel {
         for (const q of members) this.deliver(q, sig, 'group')
         return 0
       },
+      killGroup: (pgid, sig) => {
+        const members = [...this.procs.values()].filter((q) => q.pgrp === pgid)
+        if (!members.some((q) => q.ppid === this.root)) return ESRCH
+        for (const q of members) this.deliver(q, sig, 'group')
+        return 0
+      },
     }
   }
 

@@ -300,6 +300,8 @@ t.test('every call rejects bad arguments with a TypeError naming the call (issue
       'killChild(0, 15, false)': () => n.killChild(0, 15, false),
       'killChild(pid, 15)': () => n.killChild(process.pid, 15),
       'killChild(pid, 65, false)': () => n.killChild(process.pid, 65, false),
+      'killGroup(1, 15)': () => n.killGroup(1, 15),
+      'killGroup(pid)': () => n.killGroup(process.pid),
       'pidfdOpen(0)': () => n.pidfdOpen(0),
       'pidfdOpen(-1)': () => n.pidfdOpen(-1),
       'pidfdSignal(0, 0) (not a pidfd of ours)': () => n.pidfdSignal(0, 0),
@@ -375,6 +377,31 @@ t.test('killChild: only an unreaped child of ours, and its group; -g forwarding 
   t.equal(r.reaped, 3, 'ESRCH once reaped')
   t.equal(r.ev.target, -r.pid, '-g: the target is the group')
   t.equal(r.ev.err, 3, '-g: forwarding after the program is reaped is ESRCH, not a kill of whatever group has that number')
+})
+
+t.test('killGroup: the program\'s group after its reap, while a child of ours (re-parented to the subreaper) is in it', async (t) => {
+  const { result: r } = await scenario(
+    t,
+    `
+    init()
+    n.setSubreaper()
+    try { fs.unlinkSync(process.env.OUT_FILE) } catch {}
+    const s = n.spawn({ argv: ['sh', '-c', 'sleep 30 & echo $! > ' + process.env.OUT_FILE], newGroup: true })
+    await until('reaped', () => pull().some((e) => e.type === 'programExited'))
+    const bg = Number(await until('bg pid', () => { try { return fs.readFileSync(process.env.OUT_FILE, 'latin1').trim() } catch { return '' } }))
+    await until('re-parented', () => fs.readFileSync('/proc/' + bg + '/stat', 'latin1').split(') ')[1].split(' ')[1] === String(process.pid))
+    const held = n.killGroup(s.pid, 0)
+    const strict = n.killChild(s.pid, 0, true)
+    const term = n.killGroup(s.pid, 15)
+    await until('bg reaped', () => { n.reapNow(); return !fs.existsSync('/proc/' + bg) })
+    const after = n.killGroup(s.pid, 0)
+    out({ held, strict, term, after })
+    `,
+  )
+  t.equal(r.held, 0, 'a child of ours is in the group: it is still the program\'s')
+  t.equal(r.strict, 3, 'killChild (the program itself) says ESRCH: it is reaped')
+  t.equal(r.term, 0)
+  t.equal(r.after, 3, 'no child of ours left in it: ESRCH, the number is no longer ours')
 })
 
 t.test('constants: the addon\'s are src/native.ts\'s NATIVE_CONSTANTS', async (t) => {

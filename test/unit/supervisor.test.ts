@@ -64,6 +64,7 @@ function start(args: string[], opts: { pid?: number; verbosity?: number; prepare
         pidfdSignal: (fd: number, sig: number) => n.pidfdSignal(fd, sig),
         pidfdClose: (fd: number) => n.pidfdClose(fd),
         killChild: (pid: number, sig: number, group: boolean) => n.killChild(pid, sig, group),
+        killGroup: (pgid: number, sig: number) => n.killGroup(pgid, sig),
       }
       return { ops, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) }
     },

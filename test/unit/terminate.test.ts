@@ -171,7 +171,7 @@ t.test('without pidfds (ENOSYS): only our children, checked by killChild; a gran
   t.equal(k.procs.size, 2, 'only the init and the stranger are left')
 })
 
-t.test("without /proc (an empty scan): the program's group, only while the program is our child", async (t) => {
+t.test("without /proc (an empty scan): the program's group, only while a child of ours is in it", async (t) => {
   const k = new FakeKernel(ROOT)
   k.add({ pid: PROG, tag: 'prog' })
   k.add({ pid: 201, ppid: PROG, pgrp: PROG, tag: 'member' })
@@ -180,6 +180,11 @@ t.test("without /proc (an empty scan): the program's group, only while the progr
   t.same(k.delivered.slice(0, 2).map((d) => [d.pid, d.signal, d.via]), [[PROG, SIGTERM, 'group'], [201, SIGTERM, 'group']])
   t.equal(k.procs.size, 1, 'the whole group went')
   t.same(r, { termed: 0, killed: 0, survivors: 0 })
+  // the program reaped, a member re-parented to us still in its group: reached
+  const kept = new FakeKernel(ROOT)
+  kept.add({ pid: 201, ppid: ROOT, pgrp: PROG, tag: 'member' })
+  await terminateTree(ROOT, PROG, 500, { ...kept.deps(), ops: { ...kept.ops(), scan: () => [] } })
+  t.same(kept.signalsTo('member')[0], SIGTERM, 'a child of ours left in the group: the group is still the program\'s')
   // the program reaped, its pid a stranger's group: nothing is sent
   const s = new FakeKernel(ROOT)
   s.add({ pid: PROG, ppid: 1, pgrp: PROG, session: PROG, tag: 'stranger' })
