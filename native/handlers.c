@@ -252,7 +252,7 @@ static void send_to_child(int sig, pid_t sender) {
  * exchanges the mask delivers it, so each held signal goes out once.
  * Async-signal-safe: atomics, send_to_child. */
 void flush_pending(void) {
-  uint64_t m = XCHG(&pending_mask, 0);
+  uint64_t m = __atomic_exchange_n(&pending_mask, 0, __ATOMIC_SEQ_CST); /* see on_signal */
   for (int sig = 1; m && sig < MAX_SIG; sig++) {
     if (m & (1ULL << (sig - 1))) {
       m &= ~(1ULL << (sig - 1));
@@ -280,19 +280,22 @@ void on_signal(int sig, siginfo_t *si, void *uctx) {
     if (sig == SIGCONT) continue_program();
     send_to_child(sig, sender);
   } else {
-    __atomic_or_fetch(&pending_mask, 1ULL << (sig - 1), __ATOMIC_ACQ_REL);
+    /* Dekker's pattern again, with spawn (stores child_pid, then exchanges
+     * the mask in flush_pending): seq_cst on all four, as reap_gate.c
+     * explains, or a held signal could be seen by neither side. */
+    __atomic_or_fetch(&pending_mask, 1ULL << (sig - 1), __ATOMIC_SEQ_CST);
     event_t ev = signal_event(sig, sender);
     ev.err = SIGNAL_HELD;
     ring_push(&ev);
     /* The program may have been stored meanwhile: then deliver it ourselves. */
-    if (LOAD(&child_pid) > 0) flush_pending();
+    if (__atomic_load_n(&child_pid, __ATOMIC_SEQ_CST) > 0) flush_pending();
   }
   wake_js();
   errno = saved;
 }
 
-/* The SIGCHLD handler. Async-signal-safe: errno saved and restored; atomics,
- * reap_all, wake_js, follow_program_stop. */
+/* The SIGCHLD handler. Async-signal-safe: errno saved and restored;
+ * reap_allowed, reap_all, wake_js, follow_program_stop. */
 void on_sigchld(int sig, siginfo_t *si, void *uctx) {
   (void)sig; (void)si; (void)uctx;
   int saved = errno;

@@ -185,7 +185,7 @@ int spawn_program(const struct spawn_request *req, struct spawn_outcome *out) {
   int clone_err = errno;
   if (pid > 0) {
     STORE(&child_alive, 1);
-    STORE(&child_pid, pid);
+    __atomic_store_n(&child_pid, pid, __ATOMIC_SEQ_CST); /* the held-signal handshake: see on_signal */
   }
   if (have_pipe) {
     /* EOF once the child exec'd or exited: its copy of the write end closes

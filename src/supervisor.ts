@@ -204,7 +204,7 @@ export class Supervisor {
       else notes.push(msg)
     }
     if (r.envExact === false) notes.push('no /proc/self/environ: the environment was passed as the runtime left it (without NODE_UNIQUE_ID, NODE_CHANNEL_FD)')
-    if (!this.deps.hasProc) notes.push('no /proc: reaped processes are logged without name and age; --cleanup and --timeout reach only the program\'s process group, while the program runs')
+    if (!this.deps.hasProc) notes.push('no /proc: reaped processes are logged without name and age; --cleanup and --timeout reach only the program\'s process group, while a child of ours is in it')
     if (notes.length) this.log.info('degraded', `running without parts of /proc: ${notes.join('; ')}`, { notes })
   }
 
