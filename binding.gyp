@@ -10,7 +10,9 @@
         "native/handlers.c",
         "native/log_writer.c",
         "native/napi_util.c",
+        "native/pidfd.c",
         "native/proc_self.c",
+        "native/reap_gate.c",
         "native/spawn.c",
         "native/spawn_js.c"
       ],

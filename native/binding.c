@@ -9,6 +9,9 @@
  *  - handlers.c: signal handlers that forward (kill(2)) and reap (waitpid(2))
  *    in the handler, so both go on while the event loop is busy or blocked;
  *    and the spawned child between clone and exec;
+ *  - reap_gate.c: the spawn/reap handshake, and kills of a child by pid
+ *    that cannot reach a stranger (reaping held across check and kill);
+ *  - pidfd.c: signals tied to a process by a pidfd, not to its number;
  *  - spawn.c: starting the program (libuv reaps its own children with
  *    waitpid(pid), and a waitpid(-1) reaper would steal their statuses);
  *  - events.c, dispositions.c: the JS side of the handlers;
@@ -30,6 +33,7 @@
 #include "handlers.h"
 #include "log_writer.h"
 #include "napi_util.h"
+#include "pidfd.h"
 #include "spawn.h"
 
 /* setup(): facts JS needs (real-time range, clock ticks). */
@@ -197,7 +201,8 @@ static napi_value constants(napi_env env) {
   set_num(env, c, "maxSignal", MAX_SIG - 1);
   napi_create_object(env, &er);
 #define ERRNO(name) set_num(env, er, #name, name)
-  ERRNO(ENOENT); ERRNO(ESRCH); ERRNO(EAGAIN); ERRNO(EACCES); ERRNO(ENOTDIR); ERRNO(ENOTTY); ERRNO(EMFILE);
+  ERRNO(EPERM); ERRNO(ENOENT); ERRNO(ESRCH); ERRNO(EAGAIN); ERRNO(EACCES); ERRNO(ENOTDIR); ERRNO(ENOTTY); ERRNO(EMFILE);
+  ERRNO(ENOSYS);
 #undef ERRNO
   napi_set_named_property(env, c, "errno", er);
   return c;
@@ -221,6 +226,11 @@ static napi_value init(napi_env env, napi_value exports) {
       FN("reapNow", js_reap_now),
       FN("stats", js_stats),
       FN("kill", js_kill),
+      FN("killChild", js_kill_child),
+      FN("killGroup", js_kill_group),
+      FN("pidfdOpen", js_pidfd_open),
+      FN("pidfdSignal", js_pidfd_signal),
+      FN("pidfdClose", js_pidfd_close),
       FN("setSubreaper", js_set_subreaper),
       FN("isSubreaper", js_is_subreaper),
       FN("setParentDeathSignal", js_set_pdeathsig),

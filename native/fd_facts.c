@@ -24,6 +24,7 @@
 #include "handlers.h"
 #include "napi_util.h"
 #include "proc_self.h"
+#include "reap_gate.h"
 
 /* ---- descriptors: the runtime's own, and the ones handed to us ---------- */
 
@@ -94,8 +95,7 @@ static int fd_stat(int fd, struct stat *st) {
  * the SIGCHLD handlers reap again, catch up on what they deferred, restore
  * the signal mask. */
 static void end_internal_child(const sigset_t *old) {
-  STORE(&spawning, 0);
-  if (XCHG(&reap_deferred, 0) && reap_all() > 0) wake_js();
+  reap_release();
   sigprocmask(SIG_SETMASK, old, NULL);
 }
 
@@ -120,7 +120,7 @@ static int find_fork_recreated(const int *fds, const struct stat *st, const int 
   sigset_t all, old;
   sigfillset(&all);
   sigprocmask(SIG_SETMASK, &all, &old);
-  STORE(&spawning, 1);
+  reap_hold();
   pid_t pid = fork();
   if (pid < 0) {
     int err = errno;

@@ -23,6 +23,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "reap_gate.h"
+
 slot_t ring[RING_SIZE];
 size_t ring_head;
 uint64_t ring_dropped;
@@ -37,8 +39,6 @@ int program_status = -1;
 int program_exit_pending;
 uint64_t pending_mask;
 uint64_t reaped_total, forwarded_total;
-int spawning;
-int reap_deferred;
 pid_t self_pid;
 uv_async_t wake_async;
 int wake_ready;
@@ -202,12 +202,13 @@ void follow_program_stop(void) {
 /* SIGCONT from the shell (fg or bg): if it made our group the foreground one
  * (fg), hand the terminal on to the program's group, as at spawn; then
  * continue that whole group. From the foreground tcsetpgrp raises no SIGTTOU
- * (tcsetpgrp(3)). Async-signal-safe: tcgetpgrp, getpgrp, tcsetpgrp, kill. */
+ * (tcsetpgrp(3)). Async-signal-safe: tcgetpgrp, getpgrp, tcsetpgrp,
+ * kill_own_child. */
 static void continue_program(void) {
   pid_t pid = LOAD(&child_pid);
   if (!LOAD(&job_control) || pid <= 0 || !LOAD(&child_alive)) return;
   if (tcgetpgrp(STDIN_FILENO) == getpgrp()) tcsetpgrp(STDIN_FILENO, pid);
-  kill(-pid, SIGCONT);
+  kill_own_child(pid, SIGCONT, 1); /* not once reaped: see send_to_child */
 }
 
 /* ---- forwarding ---------------------------------------------------------- */
@@ -223,9 +224,13 @@ static event_t signal_event(int sig, pid_t sender) {
   return ev;
 }
 
-/* Send sig on as the policy table says. Never to a reaped program: its pid
- * may already belong to another process. Async-signal-safe: kill, atomics,
- * ring_push. */
+/* Send sig on as the policy table says. Never to a reaped program, nor to
+ * its group (-g) once it is reaped: its pid may already belong to another
+ * process, which may lead a group of its own. kill_own_child checks, with
+ * reaping held, that the pid still names our unreaped child. A group the
+ * program made and left behind is not reached by -g after the program's
+ * end: nothing then proves that the number is still that group's.
+ * Async-signal-safe: kill_own_child, atomics, ring_push. */
 static void send_to_child(int sig, pid_t sender) {
   event_t ev = signal_event(sig, sender);
   int to = ev.sent_as;
@@ -234,13 +239,10 @@ static void send_to_child(int sig, pid_t sender) {
     ev.err = 0; /* dropped by policy (--rewrite SIG:0) */
   } else if (pid <= 0) {
     ev.err = SIGNAL_HELD; /* no program yet (pending_mask) */
-  } else if (!LOAD(&child_alive) && !LOAD(&to_group)) {
-    ev.pid = pid;
-    ev.err = ESRCH;
   } else {
-    pid_t target = LOAD(&to_group) ? -pid : pid;
-    ev.pid = target;
-    ev.err = kill(target, to) == 0 ? 0 : errno;
+    int group = LOAD(&to_group);
+    ev.pid = group ? -pid : pid;
+    ev.err = LOAD(&child_alive) ? kill_own_child(pid, to, group) : ESRCH;
     if (ev.err == 0) ADD(&forwarded_total, 1);
   }
   ring_push(&ev);
@@ -250,7 +252,7 @@ static void send_to_child(int sig, pid_t sender) {
  * exchanges the mask delivers it, so each held signal goes out once.
  * Async-signal-safe: atomics, send_to_child. */
 void flush_pending(void) {
-  uint64_t m = XCHG(&pending_mask, 0);
+  uint64_t m = __atomic_exchange_n(&pending_mask, 0, __ATOMIC_SEQ_CST); /* see on_signal */
   for (int sig = 1; m && sig < MAX_SIG; sig++) {
     if (m & (1ULL << (sig - 1))) {
       m &= ~(1ULL << (sig - 1));
@@ -278,29 +280,29 @@ void on_signal(int sig, siginfo_t *si, void *uctx) {
     if (sig == SIGCONT) continue_program();
     send_to_child(sig, sender);
   } else {
-    __atomic_or_fetch(&pending_mask, 1ULL << (sig - 1), __ATOMIC_ACQ_REL);
+    /* Dekker's pattern again, with spawn (stores child_pid, then exchanges
+     * the mask in flush_pending): seq_cst on all four, as reap_gate.c
+     * explains, or a held signal could be seen by neither side. */
+    __atomic_or_fetch(&pending_mask, 1ULL << (sig - 1), __ATOMIC_SEQ_CST);
     event_t ev = signal_event(sig, sender);
     ev.err = SIGNAL_HELD;
     ring_push(&ev);
     /* The program may have been stored meanwhile: then deliver it ourselves. */
-    if (LOAD(&child_pid) > 0) flush_pending();
+    if (__atomic_load_n(&child_pid, __ATOMIC_SEQ_CST) > 0) flush_pending();
   }
   wake_js();
   errno = saved;
 }
 
-/* The SIGCHLD handler. Async-signal-safe: errno saved and restored; atomics,
- * reap_all, wake_js, follow_program_stop. */
+/* The SIGCHLD handler. Async-signal-safe: errno saved and restored;
+ * reap_allowed, reap_all, wake_js, follow_program_stop. */
 void on_sigchld(int sig, siginfo_t *si, void *uctx) {
   (void)sig; (void)si; (void)uctx;
   int saved = errno;
-  if (LOAD(&spawning)) {
-    /* spawn() reaps when it is done; check again in case it just was. */
-    STORE(&reap_deferred, 1);
-    if (LOAD(&spawning)) {
-      errno = saved;
-      return;
-    }
+  if (!reap_allowed()) {
+    /* a hold is in force (reap_gate.c): its holder reaps at release */
+    errno = saved;
+    return;
   }
   if (reap_all() > 0) wake_js();
   follow_program_stop();

@@ -65,8 +65,6 @@ extern int program_status;
 extern int program_exit_pending;
 extern uint64_t pending_mask; /* signals that arrived before the program ran */
 extern uint64_t reaped_total, forwarded_total;
-extern int spawning;          /* 1 while spawn() has not stored child_pid */
-extern int reap_deferred;     /* a SIGCHLD came while spawning */
 extern pid_t self_pid;
 
 /* ---- waking JS ---- */

@@ -20,6 +20,7 @@
 #include "handlers.h"
 #include "napi_util.h"
 #include "proc_self.h"
+#include "reap_gate.h"
 
 extern char **environ;
 
@@ -172,8 +173,8 @@ int spawn_program(const struct spawn_request *req, struct spawn_outcome *out) {
   sigprocmask(SIG_SETMASK, &all, &old);
   /* A program that exits at once could be reaped by a SIGCHLD handler on
    * another thread before child_pid names it, and its status would never
-   * reach its slot: reaping waits while we spawn (on_sigchld). */
-  STORE(&spawning, 1);
+   * reach its slot: reaping waits while we spawn (reap_gate.c). */
+  reap_hold();
   /* A second spawn (tests, never the init) starts with an empty slot. */
   STORE(&program_status, -1);
   STORE(&program_exit_pending, 0);
@@ -184,7 +185,7 @@ int spawn_program(const struct spawn_request *req, struct spawn_outcome *out) {
   int clone_err = errno;
   if (pid > 0) {
     STORE(&child_alive, 1);
-    STORE(&child_pid, pid);
+    __atomic_store_n(&child_pid, pid, __ATOMIC_SEQ_CST); /* the held-signal handshake: see on_signal */
   }
   if (have_pipe) {
     /* EOF once the child exec'd or exited: its copy of the write end closes
@@ -201,11 +202,7 @@ int spawn_program(const struct spawn_request *req, struct spawn_outcome *out) {
       job.failed_errno = r.err;
     }
   }
-  STORE(&spawning, 0);
-  if (XCHG(&reap_deferred, 0)) {
-    if (reap_all() > 0) wake_js();
-    follow_program_stop();
-  }
+  reap_release();
   if (pid > 0) flush_pending(); /* signals that arrived while starting go out now */
   sigprocmask(SIG_SETMASK, &old, NULL);
   munmap(stack, stack_size);

@@ -96,9 +96,9 @@ const OPTIONS: OptionSpec[] = [
   { short: 'g', key: 'g', help: "send signals to the child's process group (env TINI_KILL_PROCESS_GROUP)" },
   { short: 'e', key: 'e', value: 'EXIT_CODE', help: 'remap EXIT_CODE (0 to 255) to 0; can be repeated', parse: exitCodeOption },
   { short: 'l', key: 'l', help: 'show license and exit' },
-  { long: 'timeout', key: 'timeout', value: 'DURATION', help: 'terminate the whole tree if PROGRAM still runs after DURATION (0: never); exit 124', parse: durationOption },
+  { long: 'timeout', key: 'timeout', value: 'DURATION', help: 'terminate the whole tree if PROGRAM still runs after DURATION (0: never); exit 124; makes tini-ts a subreaper, as -s', parse: durationOption },
   { long: 'grace', key: 'grace', value: 'DURATION', help: `time between SIGTERM and SIGKILL for --timeout/--cleanup (default ${DEFAULT_GRACE_MS}ms)`, parse: durationOption },
-  { long: 'cleanup', key: 'cleanup', help: 'when PROGRAM exits, terminate and reap every remaining descendant (default with -s when not PID 1)' },
+  { long: 'cleanup', key: 'cleanup', help: 'when PROGRAM exits, terminate and reap every remaining descendant (default with -s when not PID 1); makes tini-ts a subreaper, as -s' },
   { long: 'no-cleanup', key: 'noCleanup', help: "leave PROGRAM's remaining descendants running when it exits, as tini does (env TINI_TS_NO_CLEANUP)" },
   { long: 'rewrite', key: 'rewrite', value: 'FROM:TO', help: 'forward signal FROM as TO (0 drops it); can be repeated', parse: rewriteOption },
   { short: 'P', long: 'pause', key: 'pause', help: 'no program: stay up as a reaper until SIGTERM or SIGINT' },
@@ -294,4 +294,11 @@ export function cleansUpOnExit(cfg: Pick<Config, 'cleanup' | 'noCleanup' | 'subr
   if (cfg.cleanup) return true
   if (cfg.noCleanup) return false
   return cfg.subreaper && !isPid1
+}
+
+/** Whether this run may terminate a tree (--timeout, --cleanup): then the
+ * init is a subreaper even without -s (src/setup.ts), so that descendants
+ * that double-fork and call setsid are re-parented to it and found. */
+export function terminatesTree(cfg: Pick<Config, 'cleanup' | 'timeoutMs'>): boolean {
+  return cfg.cleanup || cfg.timeoutMs !== undefined
 }

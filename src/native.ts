@@ -15,7 +15,7 @@ export const NATIVE_CONSTANTS = {
   held: -1,
   maxSignal: 64,
   /** errno values (asm-generic: the same on x86-64 and arm64) */
-  errno: { ENOENT: 2, ESRCH: 3, EAGAIN: 11, EACCES: 13, ENOTDIR: 20, ENOTTY: 25, EMFILE: 24 },
+  errno: { EPERM: 1, ENOENT: 2, ESRCH: 3, EAGAIN: 11, EACCES: 13, ENOTDIR: 20, ENOTTY: 25, EMFILE: 24, ENOSYS: 38 },
 } as const
 
 export const { errno: Errno, held: SIGNAL_HELD } = NATIVE_CONSTANTS
@@ -139,6 +139,21 @@ export interface NativeBinding {
   reapNow(): number
   stats(): { reaped: number; forwarded: number; dropped: number }
   kill(pid: number, signal: number): number
+  /** kill(pid), or kill(-pid) with group, only while pid is an unreaped
+   * child of ours (checked with reaping held, so it stays one until the
+   * kill): 0, or errno (ESRCH once reaped or never ours). pid from 2. */
+  killChild(pid: number, signal: number, group: boolean): number
+  /** kill(-pgid) only while an unreaped child of ours is in that group
+   * (reaping held): 0, or ESRCH. pgid from 2. */
+  killGroup(pgid: number, signal: number): number
+  /** pidfd_open(2): a descriptor naming this process until closed, or
+   * -errno (-ENOSYS: no pidfds on this kernel; -EPERM: refused by seccomp) */
+  pidfdOpen(pid: number): number
+  /** pidfd_send_signal(2) on a descriptor pidfdOpen made: 0 or errno
+   * (ESRCH once its process is reaped) */
+  pidfdSignal(fd: number, signal: number): number
+  /** close(2) of a descriptor pidfdOpen made: 0 or errno */
+  pidfdClose(fd: number): number
   setSubreaper(): void
   isSubreaper(): boolean
   setParentDeathSignal(signal: number): void

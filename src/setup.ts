@@ -1,7 +1,7 @@
 // Phase 1 of a run (catatonit's "setup may bail"): everything that may fail
 // before a program exists. Each failure is a SetupError naming what failed;
 // the supervisor turns it into one log line and the exit code, in one place.
-import type { Config } from './cli'
+import { terminatesTree, type Config } from './cli'
 import { Events } from './events'
 import { inheritedFds } from './inherited-fds'
 import type { Logger } from './log'
@@ -48,7 +48,7 @@ function step<T>(kind: SetupStep, prefix: string, fn: () => T): T {
 }
 
 /** Throws SetupError only. */
-export function setUp(cfg: Config, native: NativeBinding, log: Logger): Prepared {
+export function setUp(cfg: Config, native: NativeBinding, log: Logger, isPid1 = process.pid === 1): Prepared {
   // First: no descriptor of ours may exist yet among those we read.
   const inh = step('fds', 'cannot list the inherited descriptors: ', () => inheritedFds(native.fdFacts()))
   const s = step('addon', 'addon set-up failed: ', () => native.setup())
@@ -59,6 +59,18 @@ export function setUp(cfg: Config, native: NativeBinding, log: Logger): Prepared
     if (cfg.parentDeathSignal !== undefined) native.setParentDeathSignal(cfg.parentDeathSignal)
     if (cfg.subreaper) native.setSubreaper()
   })
+  // --timeout and --cleanup make us a subreaper too (PID 1 is one already):
+  // a descendant that double-forks and calls setsid is then re-parented to
+  // us, not to the container's init, and the termination finds it. Not asked
+  // for by -s, so a refusal (qemu-user rejects the prctl) is one warning,
+  // not a failed start.
+  if (!cfg.subreaper && !isPid1 && terminatesTree(cfg)) {
+    try {
+      native.setSubreaper()
+    } catch (e) {
+      log.warn('degraded', `cannot become a child subreaper (${(e as Error).message}): --timeout and --cleanup miss descendants re-parented elsewhere`)
+    }
+  }
   const events = new Events(cfg, native, log, rt, s.clockTicks)
   step('handlers', 'cannot install the signal handlers: ', () => {
     const details = cfg.warnOnReap || log.enabled('debug') || (cfg.logFormat === 'json' && log.enabled('info'))

@@ -37,7 +37,7 @@ export interface SupervisorDeps {
   /** from the spawn on, errors that escape our JS must not end PID 1 */
   guard(survive: (e: unknown) => void): void
   /** how terminate.ts finds and signals the tree */
-  treeDeps(kill: TerminateDeps['kill']): TerminateDeps
+  treeDeps(native: NativeBinding): TerminateDeps
   /** true when this process surely has no child left (undefined: can't tell) */
   childless?(): boolean | undefined
 }
@@ -77,7 +77,7 @@ export class Supervisor {
     const { cfg, log } = this
     let env: Prepared
     try {
-      env = setUp(cfg, this.native, log)
+      env = setUp(cfg, this.native, log, this.deps.pid === 1)
     } catch (e) {
       if (!(e instanceof SetupError)) throw e
       log.fatal('setup', e.message, { step: e.kind })
@@ -186,10 +186,10 @@ export class Supervisor {
     return exitCodeFor(end, cfg.remapToZero)
   }
 
-  /** Every descendant of ours, and the program's process group: TERM, then
-   * KILL after the grace period (--timeout, --cleanup). */
+  /** Every descendant of ours (src/process-tree.ts says who counts): TERM,
+   * then KILL after the grace period (--timeout, --cleanup). */
   private terminateTree(programPid: number): Promise<TerminateResult> {
-    return terminateTree(this.deps.pid, [programPid], this.cfg.graceMs, this.deps.treeDeps((p, s) => this.native.kill(p, s)))
+    return terminateTree(this.deps.pid, programPid, this.cfg.graceMs, this.deps.treeDeps(this.native))
   }
 
   /** One line on what this run could not do as tini would (issue 10, items 6-8). */
@@ -204,7 +204,7 @@ export class Supervisor {
       else notes.push(msg)
     }
     if (r.envExact === false) notes.push('no /proc/self/environ: the environment was passed as the runtime left it (without NODE_UNIQUE_ID, NODE_CHANNEL_FD)')
-    if (!this.deps.hasProc) notes.push('no /proc: reaped processes are logged without name and age; --cleanup and --timeout reach only the program\'s process group')
+    if (!this.deps.hasProc) notes.push('no /proc: reaped processes are logged without name and age; --cleanup and --timeout reach only the program\'s process group, while a child of ours is in it')
     if (notes.length) this.log.info('degraded', `running without parts of /proc: ${notes.join('; ')}`, { notes })
   }
 

@@ -3,13 +3,17 @@
 // left, until nothing is left. Zombies count as gone: the addon's reaper takes
 // those that are our children, and a zombie of a live member disappears when
 // that member dies. Used by --timeout and --cleanup.
-import { descendants, scanProcesses, type ProcInfo } from './process-tree'
+//
+// Only processes provably ours are signalled: src/tree-handles.ts finds the
+// members and ties each signal to the process found (a pidfd), so a pid that
+// was reaped and handed to a stranger mid-termination is not reached.
+import { Errno, type NativeBinding } from './native'
+import { readStat } from './proc'
+import { scanProcesses } from './process-tree'
+import { TreeHandles, type Member, type TreeOps } from './tree-handles'
 
 export interface TerminateDeps {
-  /** kill(2): 0 or errno */
-  kill(pid: number, signal: number): number
-  /** the processes to consider now */
-  scan(): ProcInfo[]
+  ops: TreeOps
   sleep(ms: number): Promise<void>
 }
 
@@ -27,36 +31,64 @@ const POLL_MS = 20
 /** After SIGKILL, how long to wait for the kernel to finish them. */
 const KILL_WAIT_MS = 2000
 
-export const realDeps = (kill: TerminateDeps['kill']): TerminateDeps => ({
-  kill,
-  scan: () => scanProcesses(true),
-  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+export const sleepMs = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
+
+/** The system's side: /proc (this namespace's only) and the addon. */
+export const realDeps = (native: NativeBinding): TerminateDeps => ({
+  ops: {
+    scan: () => scanProcesses(true),
+    stat: (pid) => readStat(pid),
+    pidfdOpen: (pid) => native.pidfdOpen(pid),
+    pidfdSignal: (fd, sig) => native.pidfdSignal(fd, sig),
+    pidfdClose: (fd) => native.pidfdClose(fd),
+    killChild: (pid, sig, group) => native.killChild(pid, sig, group),
+    killGroup: (pgid, sig) => native.killGroup(pgid, sig),
+  },
+  sleep: sleepMs,
 })
 
-export async function terminateTree(root: number, groups: number[], graceMs: number, deps: TerminateDeps): Promise<TerminateResult> {
-  const live = () => descendants(deps.scan(), root, groups).filter((p) => p.state !== 'Z' && p.state !== 'X')
-  const termed = new Set<number>()
-  const killed = new Set<number>()
+/**
+ * Terminates the tree below `root` (the init). `program` is the program's
+ * pid: its group counts while the program or another member is in it.
+ */
+export async function terminateTree(root: number, program: number, graceMs: number, deps: TerminateDeps): Promise<TerminateResult> {
+  const tree = new TreeHandles(root, program, deps.ops)
+  try {
+    return await run(tree, program, graceMs, deps)
+  } finally {
+    tree.close()
+  }
+}
+
+async function run(tree: TreeHandles, program: number, graceMs: number, deps: TerminateDeps): Promise<TerminateResult> {
+  const { ops } = deps
+  const live = () => tree.find().filter((p) => p.state !== 'Z' && p.state !== 'X')
+  const termed = new Set<string>()
+  const killed = new Set<string>()
   const deadline = Date.now() + graceMs
   // Without /proc (not mounted, or hidden) the scan sees nothing, not even
-  // us: then the program's process group is all we can reach, by kill(-pgrp)
-  // (kill(2)); a shell's `cmd &` stays in it. Probed with signal 0: it
-  // succeeds while any member, a zombie too, is left, so only here.
-  const blind = deps.scan().length === 0
-  const groupsLeft = () => blind && groups.some((g) => g > 0 && deps.kill(-g, 0) === 0)
-  for (const g of blind ? groups : []) {
-    if (g <= 0) continue
-    deps.kill(-g, SIGTERM)
-    deps.kill(-g, SIGCONT)
+  // us: then the program's process group is all we can reach (a shell's
+  // `cmd &` stays in it), and only while a child of ours is in it (the
+  // program, or, as a subreaper, a member re-parented to us): the group then
+  // never emptied, so its id is still the program's (killGroup checks that
+  // with reaping held). Probed with signal 0.
+  const blind = ops.scan().length === 0
+  const groupLeft = () => blind && ops.killGroup(program, 0) === 0
+  if (blind) {
+    ops.killGroup(program, SIGTERM)
+    ops.killGroup(program, SIGCONT)
   }
+  const done = (members: Member[], left: boolean) => members.length === 0 && !left
   for (;;) {
     const members = live()
-    if (members.length === 0 && !groupsLeft()) return { termed: termed.size, killed: killed.size, survivors: 0 }
+    if (done(members, groupLeft())) return { termed: termed.size, killed: killed.size, survivors: 0 }
     for (const p of members) {
-      if (termed.has(p.pid)) continue
-      termed.add(p.pid)
-      deps.kill(p.pid, SIGTERM)
-      deps.kill(p.pid, SIGCONT) // a stopped process would never see SIGTERM
+      if (termed.has(p.key)) continue
+      // ESRCH: gone, or (without pidfds) not reachable until re-parented
+      // to us; then it is tried again on a later pass.
+      if (tree.signal(p, SIGTERM) === Errno.ESRCH) continue
+      termed.add(p.key)
+      tree.signal(p, SIGCONT) // a stopped process would never see SIGTERM
     }
     if (Date.now() >= deadline) break
     await deps.sleep(Math.min(POLL_MS, Math.max(1, deadline - Date.now())))
@@ -64,14 +96,11 @@ export async function terminateTree(root: number, groups: number[], graceMs: num
   const killDeadline = Date.now() + KILL_WAIT_MS
   for (;;) {
     const members = live()
-    const groupLeft = groupsLeft()
-    if (members.length === 0 && !groupLeft) return { termed: termed.size, killed: killed.size, survivors: 0 }
-    if (Date.now() >= killDeadline) return { termed: termed.size, killed: killed.size, survivors: members.length + (groupLeft ? 1 : 0) }
-    for (const p of members) {
-      killed.add(p.pid)
-      deps.kill(p.pid, SIGKILL)
-    }
-    if (groupLeft) for (const g of groups) if (g > 0) deps.kill(-g, SIGKILL)
+    const left = groupLeft()
+    if (done(members, left)) return { termed: termed.size, killed: killed.size, survivors: 0 }
+    if (Date.now() >= killDeadline) return { termed: termed.size, killed: killed.size, survivors: members.length + (left ? 1 : 0) }
+    for (const p of members) if (tree.signal(p, SIGKILL) !== Errno.ESRCH) killed.add(p.key)
+    if (left) ops.killGroup(program, SIGKILL)
     await deps.sleep(POLL_MS / 4)
   }
 }

@@ -159,6 +159,35 @@ export class FakeBinding implements NativeBinding {
     }
     return 0
   }
+  /** pidfds handed out: each names the process object it was opened on */
+  readonly pidfds = new Map<number, FakeProc>()
+  private nextFd = 100
+  pidfdOpen(pid: number): number {
+    const p = this.procs.get(pid)
+    if (!p) return -NATIVE_CONSTANTS.errno.ESRCH
+    this.pidfds.set(this.nextFd, p)
+    return this.nextFd++
+  }
+  pidfdSignal(fd: number, signal: number): number {
+    const p = this.pidfds.get(fd)
+    if (!p) throw new TypeError('pidfdSignal: fd must be a descriptor pidfdOpen returned')
+    // reaped (gone from the table, or its pid now someone else's): ESRCH
+    if (this.procs.get(p.pid) !== p) return NATIVE_CONSTANTS.errno.ESRCH
+    return this.kill(p.pid, signal)
+  }
+  pidfdClose(fd: number): number {
+    if (!this.pidfds.delete(fd)) throw new TypeError('pidfdClose: fd must be a descriptor pidfdOpen returned')
+    return 0
+  }
+  killChild(pid: number, signal: number, group: boolean): number {
+    const p = this.procs.get(pid)
+    if (!p || p.ppid !== this.initPid) return NATIVE_CONSTANTS.errno.ESRCH
+    return this.kill(group ? -pid : pid, signal)
+  }
+  killGroup(pgid: number, signal: number): number {
+    if (![...this.procs.values()].some((p) => p.pgrp === pgid && p.ppid === this.initPid)) return NATIVE_CONSTANTS.errno.ESRCH
+    return this.kill(-pgid, signal)
+  }
   setSubreaper(): void {
     this.call('setSubreaper')
     this.subreaper = true

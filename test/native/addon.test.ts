@@ -296,6 +296,18 @@ t.test('every call rejects bad arguments with a TypeError naming the call (issue
       'isSubreaper(1)': () => n.isSubreaper(1),
       'ttyInfo(1)': () => n.ttyInfo(1),
       'fdFacts(1)': () => n.fdFacts(1),
+      'killChild(1, 15, true)': () => n.killChild(1, 15, true),
+      'killChild(0, 15, false)': () => n.killChild(0, 15, false),
+      'killChild(pid, 15)': () => n.killChild(process.pid, 15),
+      'killChild(pid, 65, false)': () => n.killChild(process.pid, 65, false),
+      'killGroup(1, 15)': () => n.killGroup(1, 15),
+      'killGroup(pid)': () => n.killGroup(process.pid),
+      'pidfdOpen(0)': () => n.pidfdOpen(0),
+      'pidfdOpen(-1)': () => n.pidfdOpen(-1),
+      'pidfdSignal(0, 0) (not a pidfd of ours)': () => n.pidfdSignal(0, 0),
+      'pidfdSignal(fd)': () => n.pidfdSignal(3),
+      'pidfdClose(2) (not a pidfd of ours)': () => n.pidfdClose(2),
+      'pidfdClose()': () => n.pidfdClose(),
     }
     const res = {}
     for (const [k, f] of Object.entries(tries)) {
@@ -310,6 +322,86 @@ t.test('every call rejects bad arguments with a TypeError naming the call (issue
   }
   t.equal(r.alive, true, 'the process (and its group) survived every bad call')
   t.same(r.untried, [], 'every exported function is tried with a bad argument')
+})
+
+t.test('pidfds: a pidfd names its process, not its number: ESRCH once reaped; closed only once', async (t) => {
+  const { result: r } = await scenario(
+    t,
+    `
+    init()
+    const s = n.spawn({ argv: ['sleep', '30'], newGroup: true })
+    const fd = n.pidfdOpen(s.pid)
+    const link = fs.readlinkSync('/proc/self/fd/' + fd)
+    const alive = n.pidfdSignal(fd, 0)
+    const term = n.pidfdSignal(fd, 15)
+    await until('reaped', () => pull().some((e) => e.type === 'programExited'))
+    const after = n.pidfdSignal(fd, 0)
+    const closed = n.pidfdClose(fd)
+    let again = 'no error'
+    try { n.pidfdClose(fd) } catch (e) { again = e.name }
+    const gone = n.pidfdOpen(2 ** 22 + 7)
+    out({ fd, link, alive, term, after, closed, again, gone, status: events.find((e) => e.type === 'programExited').status })
+    `,
+  )
+  t.ok(r.fd > 2, 'a descriptor')
+  t.equal(r.link, 'anon_inode:[pidfd]')
+  t.equal(r.alive, 0, 'signal 0 while the process runs')
+  t.equal(r.term, 0)
+  t.equal(r.status & 0x7f, 15, 'SIGTERM through the pidfd ended the program')
+  t.equal(r.after, 3, 'ESRCH once reaped')
+  t.equal(r.closed, 0)
+  t.equal(r.again, 'TypeError', 'a closed pidfd is no longer ours to close')
+  t.equal(r.gone, -3, '-ESRCH for a pid that does not exist')
+})
+
+t.test('killChild: only an unreaped child of ours, and its group; -g forwarding stops once the program is reaped', async (t) => {
+  const { result: r } = await scenario(
+    t,
+    `
+    init({ group: true })
+    const s = n.spawn({ argv: ['sleep', '30'], newGroup: true })
+    const child = n.killChild(s.pid, 0, false)
+    const group = n.killChild(s.pid, 0, true)
+    const notChild = n.killChild(process.ppid, 0, false)
+    n.killChild(s.pid, 9, true)
+    await until('reaped', () => pull().some((e) => e.type === 'programExited'))
+    const reaped = n.killChild(s.pid, 0, false)
+    process.kill(process.pid, 'SIGHUP')
+    await until('event', () => pull().some((e) => e.type === 'signal'))
+    out({ child, group, notChild, reaped, ev: events.find((e) => e.type === 'signal'), pid: s.pid })
+    `,
+  )
+  t.equal(r.child, 0, 'our child')
+  t.equal(r.group, 0, 'the group it leads')
+  t.equal(r.notChild, 3, 'ESRCH for a process that is not our child (our parent)')
+  t.equal(r.reaped, 3, 'ESRCH once reaped')
+  t.equal(r.ev.target, -r.pid, '-g: the target is the group')
+  t.equal(r.ev.err, 3, '-g: forwarding after the program is reaped is ESRCH, not a kill of whatever group has that number')
+})
+
+t.test('killGroup: the program\'s group after its reap, while a child of ours (re-parented to the subreaper) is in it', async (t) => {
+  const { result: r } = await scenario(
+    t,
+    `
+    init()
+    n.setSubreaper()
+    try { fs.unlinkSync(process.env.OUT_FILE) } catch {}
+    const s = n.spawn({ argv: ['sh', '-c', 'sleep 30 & echo $! > ' + process.env.OUT_FILE], newGroup: true })
+    await until('reaped', () => pull().some((e) => e.type === 'programExited'))
+    const bg = Number(await until('bg pid', () => { try { return fs.readFileSync(process.env.OUT_FILE, 'latin1').trim() } catch { return '' } }))
+    await until('re-parented', () => fs.readFileSync('/proc/' + bg + '/stat', 'latin1').split(') ')[1].split(' ')[1] === String(process.pid))
+    const held = n.killGroup(s.pid, 0)
+    const strict = n.killChild(s.pid, 0, true)
+    const term = n.killGroup(s.pid, 15)
+    await until('bg reaped', () => { n.reapNow(); return !fs.existsSync('/proc/' + bg) })
+    const after = n.killGroup(s.pid, 0)
+    out({ held, strict, term, after })
+    `,
+  )
+  t.equal(r.held, 0, 'a child of ours is in the group: it is still the program\'s')
+  t.equal(r.strict, 3, 'killChild (the program itself) says ESRCH: it is reaped')
+  t.equal(r.term, 0)
+  t.equal(r.after, 3, 'no child of ours left in it: ESRCH, the number is no longer ours')
 })
 
 t.test('constants: the addon\'s are src/native.ts\'s NATIVE_CONSTANTS', async (t) => {

@@ -1,6 +1,6 @@
 // CLI parsing: tini's flags and TINI_* variables -> Config, and usage errors.
 import t from 'tap'
-import { cleansUpOnExit, parseCli, type Config } from '../../src/cli'
+import { cleansUpOnExit, helpText, parseCli, terminatesTree, type Config } from '../../src/cli'
 
 function run(args: string[], env: NodeJS.ProcessEnv = {}): Config {
   const r = parseCli(args, env)
@@ -76,6 +76,17 @@ t.test('cleanup after the program: default for a subreaper that is not PID 1 (is
   t.equal(as(['-s', '--cleanup'], { TINI_TS_NO_CLEANUP: '1' }, false), true, 'the flag wins over the variable')
   t.equal(as(['--cleanup'], {}, true), true, '--cleanup as PID 1 still cleans up')
   t.equal(as(['--cleanup'], {}, false), true, '--cleanup without -s')
+})
+
+t.test('--timeout and --cleanup terminate a tree, and say in --help that they make tini-ts a subreaper', async (t) => {
+  t.equal(terminatesTree(run(['--timeout', '1s', 'true'])), true)
+  t.equal(terminatesTree(run(['--cleanup', 'true'])), true)
+  t.equal(terminatesTree(run(['--timeout', '0', 'true'])), false, '--timeout 0 is no timeout')
+  t.equal(terminatesTree(run(['-s', 'true'])), false, '-s alone: a subreaper by itself, cleanup decided by cleansUpOnExit')
+  t.equal(run(['--timeout', '1s', 'true']).subreaper, false, 'cfg.subreaper stays what -s says (it decides the default cleanup)')
+  const help = helpText()
+  t.match(help, /--timeout <DURATION>\s+terminate the whole tree[^]*?makes tini-ts a subreaper, as -s/)
+  t.match(help, /--cleanup\s+when PROGRAM exits[^]*?makes tini-ts a subreaper, as -s/)
 })
 
 t.test('usage errors: message and usage on stderr, non-zero, nothing to run', async (t) => {

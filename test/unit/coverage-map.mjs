@@ -12,7 +12,8 @@ const MIRRORS = {
   'process-tree.test.ts': ['src/process-tree.ts'],
   'signals.test.ts': ['src/signals.ts'],
   'supervisor.test.ts': ['src/supervisor.ts', 'src/events.ts', 'src/setup.ts', 'src/pause.ts'],
-  'terminate.test.ts': ['src/terminate.ts'],
+  'terminate.test.ts': ['src/terminate.ts', 'src/tree-handles.ts'],
+  'tree-handles.test.ts': ['src/tree-handles.ts'],
 }
 
 export default function map(testFile) {

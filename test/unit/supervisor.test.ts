@@ -55,9 +55,18 @@ function start(args: string[], opts: { pid?: number; verbosity?: number; prepare
     guard: () => {},
     // as proc.ts's hasNoChildren() tells it: no process of the fake table is ours
     childless: () => !native.scan().some((p) => p.ppid === (opts.pid ?? 4242)),
-    treeDeps: (kill) => {
+    treeDeps: (n) => {
       passes++
-      return { kill, scan: () => native.scan(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) }
+      const ops = {
+        scan: () => native.scan(),
+        stat: (pid: number) => native.scan().find((p) => p.pid === pid) ?? null,
+        pidfdOpen: (pid: number) => n.pidfdOpen(pid),
+        pidfdSignal: (fd: number, sig: number) => n.pidfdSignal(fd, sig),
+        pidfdClose: (fd: number) => n.pidfdClose(fd),
+        killChild: (pid: number, sig: number, group: boolean) => n.killChild(pid, sig, group),
+        killGroup: (pgid: number, sig: number) => n.killGroup(pgid, sig),
+      }
+      return { ops, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) }
     },
   }
   const run = new Supervisor(cfg, native, log, deps).run()
@@ -264,6 +273,31 @@ t.test('not PID 1 and not a subreaper: tini\'s warning; with -s none', async (t)
   await b.run
   t.notOk(b.out.some(/subreaper/))
   t.ok(b.native.calls.includes('setSubreaper'))
+})
+
+t.test('--timeout and --cleanup make the init a subreaper without -s (not as PID 1); a refusal is one warning, not a failed start', async (t) => {
+  for (const args of [['--timeout', '5s', 'prog'], ['--cleanup', 'prog']]) {
+    const r = start(args)
+    r.native.exitProgram(exited(0))
+    t.equal(await r.run, 0)
+    t.ok(r.native.calls.includes('setSubreaper'), `${args[0]}: registered as a subreaper`)
+    t.notOk(r.out.some(/isn't registered as a child subreaper/), `${args[0]}: so no reaper warning`)
+  }
+  // control: neither given, no subreaper
+  const plain = start(['prog'])
+  plain.native.exitProgram(exited(0))
+  await plain.run
+  t.notOk(plain.native.calls.includes('setSubreaper'), 'control: a plain run is not a subreaper')
+  const pid1 = start(['--cleanup', 'prog'], { pid: 1 })
+  pid1.native.exitProgram(exited(0))
+  await pid1.run
+  t.notOk(pid1.native.calls.includes('setSubreaper'), 'PID 1 reaps everything already')
+  const refused = start(['--timeout', '5s', 'prog'], { prepare: (n) => n.failing.set('setSubreaper', new Error('prctl(PR_SET_CHILD_SUBREAPER): EINVAL')) })
+  refused.native.exitProgram(exited(3))
+  t.equal(await refused.run, 3, 'the run goes on')
+  t.ok(refused.out.some(/WARN .*cannot become a child subreaper \(prctl\(PR_SET_CHILD_SUBREAPER\): EINVAL\)/))
+  const asked = start(['-s', 'prog'], { prepare: (n) => n.failing.set('setSubreaper', new Error('prctl(PR_SET_CHILD_SUBREAPER): EINVAL')) })
+  t.equal(await asked.run, 1, 'control: with -s asked for, the refusal is fatal (as tini)')
 })
 
 t.test('the terminal: taken when ours, given back at exit only from the program', async (t) => {
