@@ -179,7 +179,8 @@ int reap_all(void) {
  * group too, as the terminal would have without an init in between
  * (dumb-init raises SIGSTOP on itself likewise). The stop report is consumed
  * here (WSTOPPED, no WNOWAIT); WEXITED is not asked, nothing is reaped.
- * Async-signal-safe: waitid, kill, memset, ring_push, wake_js. */
+ * Async-signal-safe: waitid, kill, tcgetpgrp, getpgrp, tcsetpgrp, memset,
+ * ring_push, wake_js. */
 void follow_program_stop(void) {
   pid_t pid = LOAD(&child_pid);
   if (!LOAD(&job_control) || pid <= 0 || !LOAD(&child_alive)) return;
@@ -194,6 +195,17 @@ void follow_program_stop(void) {
   ev.status = si.si_status;
   ring_push(&ev);
   wake_js();
+  /* A read or write of the terminal from the background stopped it while our
+   * group is the foreground one: the shell ran `fg` on us while we were
+   * running (started with `&`), which moves the terminal to our group and
+   * sends no SIGCONT. Hand the terminal on to the program and let it go on,
+   * as at spawn: stopping the job here would show a stopped job right after
+   * `fg`. */
+  if ((si.si_status == SIGTTIN || si.si_status == SIGTTOU) && tcgetpgrp(STDIN_FILENO) == getpgrp()) {
+    tcsetpgrp(STDIN_FILENO, pid);
+    kill(-pid, SIGCONT);
+    return;
+  }
   /* SIGSTOP: it cannot be caught (our SIGTSTP handler would forward it). The
    * shell's waitpid(WUNTRACED) sees the job stop and takes the terminal. */
   kill(0, SIGSTOP);

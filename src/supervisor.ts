@@ -131,7 +131,7 @@ export class Supervisor {
     const tty = { ...native.ttyInfo(), pid: this.deps.pid }
     const takeTty = shouldTakeTerminal(tty)
     // Before the spawn, so no stop of the program goes unseen.
-    if (jobControlWanted(tty, takeTty)) native.setJobControl(true)
+    if (jobControlWanted(tty)) native.setJobControl(true)
     // Socket activation: a LISTEN_PID naming us names the program (catatonit).
     let r: SpawnResult
     try {

@@ -282,6 +282,11 @@ t.test('the terminal: taken when ours, given back at exit only from the program'
   t.notOk(b.native.calls.some((c) => c.startsWith('giveTerminal')))
   const c = start(['prog'], { prepare: (n) => (n.tty = { ...fg, foreground: 999 }) })
   t.equal(c.native.spawned[0].takeTty, false, 'in the background: not taken')
+  t.ok(c.native.calls.includes('setJobControl(true)'), 'a background job of the shell all the same (fg hands it over later)')
+  const d = start(['prog'], { prepare: (n) => (n.tty = { ...fg, foreground: -1 }) })
+  t.notOk(d.native.calls.includes('setJobControl(true)'), 'not our controlling terminal: no job control')
+  d.native.exitProgram(exited(0))
+  await d.run
   c.native.exitProgram(exited(0))
   await c.run
 })
