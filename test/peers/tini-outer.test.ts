@@ -11,7 +11,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { missingPython, PEERS, peerEnv, peerSources, scratchBin, tiniTsBinary } from './peers'
+import { inPrivatePidNamespace, missingPython, PEERS, peerEnv, peerSources, scratchBin, tiniTsBinary } from './peers'
 
 const sources = peerSources()
 const noPython = missingPython(['psutil', 'pexpect', 'lib2to3'])
@@ -38,7 +38,8 @@ if (typeof sources === 'string' || noPython) {
       [join(__dirname, 'bin'), join(scratch, 'bin')],
     )
     const script = join(root, 'test', 'run_outer_tests.py')
-    const r = spawnSync('/usr/bin/python3', [join(__dirname, 'sections.py'), 'py-each', 'outer', script, IMAGE], { env, cwd: root, encoding: 'utf8', timeout: 250_000, maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'pipe'] })
+    const [file, ...args] = inPrivatePidNamespace(['/usr/bin/python3', join(__dirname, 'sections.py'), 'py-each', 'outer', script, IMAGE])
+    const r = spawnSync(file as string, args, { env, cwd: root, encoding: 'utf8', timeout: 250_000, maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'pipe'] })
     const out = r.stdout ?? ''
     // One line per Command: "Testing 'docker run ...'... OK|FAIL"
     const checks = [...out.matchAll(/^Testing '(docker run .*?)'\.\.\. (OK|FAIL)$/gm)].map((m) => ({ cmd: m[1] as string, ok: m[2] === 'OK' }))
