@@ -195,12 +195,9 @@ void follow_program_stop(void) {
   ev.status = si.si_status;
   ring_push(&ev);
   wake_js();
-  /* A read or write of the terminal from the background stopped it while our
-   * group is the foreground one: the shell ran `fg` on us while we were
-   * running (started with `&`), which moves the terminal to our group and
-   * sends no SIGCONT. Hand the terminal on to the program and let it go on,
-   * as at spawn: stopping the job here would show a stopped job right after
-   * `fg`. */
+  /* Stopped by a background read/write while our group is the foreground
+   * one: `fg` of a running job (started with `&`) moves the terminal to our
+   * group without a SIGCONT. Hand it on to the program and let it go on. */
   if ((si.si_status == SIGTTIN || si.si_status == SIGTTOU) && tcgetpgrp(STDIN_FILENO) == getpgrp()) {
     tcsetpgrp(STDIN_FILENO, pid);
     kill(-pid, SIGCONT);
