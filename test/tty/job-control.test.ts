@@ -172,11 +172,11 @@ t.test('in a script (no job control of its own), Ctrl-Z stops the whole job', as
 // hands it the terminal and lets it go on.
 const FLAG_WAIT = (flag: string) => `while [ ! -e ${shq(flag)} ]; do sleep 0.05; done`
 
-t.test('started with &, then fg while it runs: the program gets the terminal when it reads; Ctrl-C exits 130', async (t) => {
+for (const logArgs of [[], ['-vvv'], ['--log-format', 'json', '-vv']]) t.test(`started with &, then fg while it runs: the program gets the terminal when it reads; Ctrl-C exits 130 (${logArgs.join(' ') || 'plain'})`, async (t) => {
   const s = shell(t)
   const flag = join(mkdtempSync(join(tmpdir(), 'tini-ts-fg-')), 'go')
   t.teardown(() => rmSync(dirname(flag), { recursive: true, force: true }))
-  const { init, prog } = await start(s, `${tiniShell(['--', 'sh', '-c', `echo READY; ${FLAG_WAIT(flag)}; read x; echo "got:$x"; sleep 100`])} &`)
+  const { init, prog } = await start(s, `${tiniShell([...logArgs, '--', 'sh', '-c', `echo READY; ${FLAG_WAIT(flag)}; read x; echo "got:$x"; sleep 100`])} &`)
   await s.prompt()
   s.mark()
   s.line('fg')

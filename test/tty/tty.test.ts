@@ -60,6 +60,8 @@ t.test('the init ignores SIGTTOU: handing the terminal back from the background 
 const LOOP = ['dash', '-c', 'while true; do echo \\#; sleep 0.1; done']
 for (const [who, argv] of [
   ['tini-ts', tiniArgv(['--', ...LOOP])],
+  ['tini-ts -vvv', tiniArgv(['-vvv', '--', ...LOOP])],
+  ['tini-ts --log-format json -vv', tiniArgv(['--log-format', 'json', '-vv', '--', ...LOOP])],
   ['tini (oracle)', ['/usr/bin/tini', '--', ...LOOP]],
 ] as const) {
   t.test(`PID 1 in a PID namespace on a terminal: Ctrl-C exits 130 (${who})`, { skip: !existsSync(argv[0]) && `${argv[0]} not installed` }, async (t) => {
@@ -72,6 +74,6 @@ for (const [who, argv] of [
     term.write('\x03')
     const e = await exit
     t.equal(e.exitCode, 130, 'exit 128+SIGINT')
-    t.notMatch(buf, /internal error|FATAL/, 'no error of the init')
+    t.notMatch(buf, /internal error|FATAL|"level":"fatal"/, 'no error of the init')
   })
 }
