@@ -259,7 +259,7 @@ export class Supervisor {
       if (mangled) this.log.warn('degraded', msg)
       else notes.push(msg)
     }
-    if (r.envExact === false) notes.push('no /proc/self/environ: the environment was passed as the runtime left it (without NODE_UNIQUE_ID, NODE_CHANNEL_FD)')
+    if (r.envExact === false) notes.push('no /proc/self/environ: the environment was passed as the runtime left it (on the npm route Node removes NODE_UNIQUE_ID and NODE_CHANNEL_FD)')
     if (!this.deps.hasProc) notes.push('no /proc: reaped processes are logged without name and age; --cleanup and --timeout reach only the program\'s process group')
     if (notes.length) this.log.info('degraded', `running without parts of /proc: ${notes.join('; ')}`, { notes })
   }
