@@ -179,7 +179,8 @@ int reap_all(void) {
  * group too, as the terminal would have without an init in between
  * (dumb-init raises SIGSTOP on itself likewise). The stop report is consumed
  * here (WSTOPPED, no WNOWAIT); WEXITED is not asked, nothing is reaped.
- * Async-signal-safe: waitid, kill, memset, ring_push, wake_js. */
+ * Async-signal-safe: waitid, kill, tcgetpgrp, getpgrp, tcsetpgrp, memset,
+ * ring_push, wake_js. */
 void follow_program_stop(void) {
   pid_t pid = LOAD(&child_pid);
   if (!LOAD(&job_control) || pid <= 0 || !LOAD(&child_alive)) return;
@@ -194,6 +195,14 @@ void follow_program_stop(void) {
   ev.status = si.si_status;
   ring_push(&ev);
   wake_js();
+  /* Stopped by a background read/write while our group is the foreground
+   * one: `fg` of a running job (started with `&`) moves the terminal to our
+   * group without a SIGCONT. Hand it on to the program and let it go on. */
+  if ((si.si_status == SIGTTIN || si.si_status == SIGTTOU) && tcgetpgrp(STDIN_FILENO) == getpgrp()) {
+    tcsetpgrp(STDIN_FILENO, pid);
+    kill(-pid, SIGCONT);
+    return;
+  }
   /* SIGSTOP: it cannot be caught (our SIGTSTP handler would forward it). The
    * shell's waitpid(WUNTRACED) sees the job stop and takes the terminal. */
   kill(0, SIGSTOP);

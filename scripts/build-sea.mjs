@@ -56,7 +56,7 @@ import { createRequire } from 'node:module'
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { HOST_ARCH, ARCHES, ensureRuntime, runnerFor } from './runtime.mjs'
-import { neutralizeRuntimeEnv } from './runtime-env.mjs'
+import { neutralizeRuntimeEnv, neutralizeRuntimeJs } from './runtime-env.mjs'
 import { parseCommandLine } from './cli-args.mjs'
 
 const require = createRequire(import.meta.url)
@@ -236,8 +236,10 @@ export async function buildSea(opts) {
     // OPENSSL_CONF, ...) made inert for the init; fails on an unexpected runtime
     const exeBuf = fs.readFileSync(tmpExe)
     const renamed = neutralizeRuntimeEnv(exeBuf, arch)
+    // and those its JavaScript reads (NODE_CHANNEL_FD, NODE_UNIQUE_ID, NODE_DEBUG)
+    const renamedJs = neutralizeRuntimeJs(exeBuf, arch)
     fs.writeFileSync(tmpExe, exeBuf)
-    log(`runtime: ${Object.keys(renamed).length} environment variable names made inert (scripts/runtime-env.mjs)`)
+    log(`runtime: ${Object.keys(renamed).length + Object.keys(renamedJs).length} environment variable names made inert (scripts/runtime-env.mjs)`)
     if (opts.strip) {
       const strip = arch === HOST_ARCH ? 'strip' : `${arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu-strip`
       const s = spawnSync(strip, ['--strip-all', tmpExe], { encoding: 'utf8' })

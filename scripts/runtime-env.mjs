@@ -33,12 +33,31 @@
 // found exactly as often as listed for that architecture, else the build
 // fails: a Node upgrade that moves a read elsewhere cannot silently undo this.
 //
-// Read by Node's JavaScript (pre-execution), not patchable here (the embedded
-// JS is in V8's snapshot and code cache): NODE_CHANNEL_FD (src/main.ts closes
-// the IPC channel it opens), NODE_UNIQUE_ID (cluster: inert without a
-// channel), NODE_DEBUG (debuglog lines on stderr, e.g. TIMER), NODE_PATH,
-// NODE_NO_WARNINGS, NODE_DISABLE_COLORS. NODE_OPTIONS is ignored
-// (execArgvExtension "none").
+// Read by Node's own JavaScript, in pre-execution, before any code of ours
+// runs (lib/internal/process/pre_execution.js: setupChildProcessIpcChannel,
+// initializeClusterPrimary, setupDebugEnv):
+//   NODE_CHANNEL_FD    opens that fd as an IPC channel: garbage (x, -1) stops
+//                      the init with an ERR_INTERNAL_ASSERTION stack
+//   NODE_UNIQUE_ID     cluster worker: writes {"cmd":"NODE_CLUSTER",...} into
+//                      that channel (the program's descriptor)
+//   NODE_DEBUG         debuglog lines (TIMER, ...) on the init's stderr
+// The JavaScript reads process.env.NAME, which asks getenv(3) for the name the
+// code holds. That name lives in two forms in the runtime: the source text of
+// the built-in modules (one-byte strings, compiled lazily from there) and the
+// strings of V8's startup snapshot and code cache (each a one-byte string
+// with its length, a uint32 LE, just before). In both the first byte becomes
+// 0xD1 ("\u00d1ODE_CHANNEL_FD", same length: the code still parses, V8's
+// cached code still matches its source, whose check is by length), so the
+// runtime asks for a name no shell can export, and behaves as if the
+// variable were unset. Only the source reads `process.env.NAME` and
+// `ObjectHasOwn(process.env, 'NAME')` are changed (cluster's primary, which
+// sets the variable for its workers, and messages are left alone), and each
+// form must be found exactly as often as listed. The environment itself is
+// untouched: the program still gets every variable (its environment is
+// /proc/self/environ), and so does any node it runs.
+// Not neutralized: NODE_PATH, NODE_NO_WARNINGS, NODE_DISABLE_COLORS (nothing
+// of the init's depends on them). NODE_OPTIONS is ignored (execArgvExtension
+// "none").
 
 /** name -> how many standalone C literals each runtime holds */
 export const NEUTRALIZED = {
@@ -125,6 +144,64 @@ export function neutralizeRuntimeEnv(buf, arch) {
   }
   for (const [name, offs] of Object.entries(hits)) {
     for (const at of offs) buf.write(disabledName(name), at, 'latin1')
+  }
+  return hits
+}
+
+/** name -> how many reads in the built-in JS source, and how many V8
+ * snapshot/code-cache strings, each runtime holds */
+export const JS_NEUTRALIZED = {
+  NODE_CHANNEL_FD: { source: { x64: 4, arm64: 4 }, strings: { x64: 3, arm64: 3 } },
+  NODE_UNIQUE_ID: { source: { x64: 4, arm64: 4 }, strings: { x64: 3, arm64: 3 } },
+  NODE_DEBUG: { source: { x64: 3, arm64: 3 }, strings: { x64: 3, arm64: 3 } },
+}
+
+/** The disabled spelling of a name read by the runtime's JS: same length, first byte 0xD1. */
+export function disabledJsName(name) {
+  return `\u00d1${name.slice(1)}`
+}
+
+function offsetsOf(buf, needle, skip) {
+  const found = []
+  for (let i = buf.indexOf(needle); i !== -1; i = buf.indexOf(needle, i + 1)) found.push(i + skip)
+  return found
+}
+
+/** Offsets of `name` where the built-in JS source reads it. */
+export function jsSourceReads(buf, name) {
+  const ident = /[A-Za-z0-9_$]/
+  const member = offsetsOf(buf, Buffer.from(`process.env.${name}`, 'latin1'), 'process.env.'.length)
+    .filter((at) => !ident.test(String.fromCharCode(buf[at + name.length])))
+  const own = offsetsOf(buf, Buffer.from(`ObjectHasOwn(process.env, '${name}')`, 'latin1'), "ObjectHasOwn(process.env, '".length)
+  return [...member, ...own].sort((a, b) => a - b)
+}
+
+/** Offsets of `name` as a V8 one-byte string: its length (uint32 LE) just before. */
+export function v8Strings(buf, name) {
+  return offsetsOf(buf, Buffer.from(name, 'latin1'), 0).filter((at) => at >= 4 && buf.readUInt32LE(at - 4) === name.length)
+}
+
+/**
+ * Renames every name of JS_NEUTRALIZED in `buf` (changed in place), in the
+ * JS source reads and V8's strings. Throws, naming each mismatch, when a
+ * count differs from the table. Returns { name: [offsets] }.
+ */
+export function neutralizeRuntimeJs(buf, arch) {
+  const wrong = []
+  const hits = {}
+  for (const [name, want] of Object.entries(JS_NEUTRALIZED)) {
+    const source = jsSourceReads(buf, name)
+    const strings = v8Strings(buf, name)
+    if (source.length !== want.source[arch]) wrong.push(`${name}: ${source.length} read(s) in the JS source, expected ${want.source[arch]}`)
+    if (strings.length !== want.strings[arch]) wrong.push(`${name}: ${strings.length} V8 string(s), expected ${want.strings[arch]}`)
+    hits[name] = [...source, ...strings]
+  }
+  if (wrong.length) {
+    throw new Error(`the environment variables read by the runtime's JavaScript (scripts/runtime-env.mjs) are not where expected ` +
+      `(a new Node version? check pre_execution.js and update JS_NEUTRALIZED):\n  ${wrong.join('\n  ')}`)
+  }
+  for (const [name, offs] of Object.entries(hits)) {
+    for (const at of offs) buf.write(disabledJsName(name), at, 'latin1')
   }
   return hits
 }

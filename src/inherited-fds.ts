@@ -25,9 +25,13 @@
 //       here, or, when an inherited one looks the same, found exactly by a
 //       fork (the child's pthread_atfork handler re-creates it: see
 //       find_fork_recreated and js_fd_facts);
-//     - anonymous inodes (epoll, eventfd, io_uring: the loops whose structs
-//       no API reaches; a program cannot use an inherited one of these
-//       without knowing it, and none of tini's users hand one over);
+//     - anonymous inodes of the kinds the runtime makes: epoll, eventfd,
+//       io_uring (the loops whose structs no API reaches; a program cannot
+//       use an inherited one of these without knowing it, and none of tini's
+//       users hand one over). Other anonymous inodes (inotify, pidfd,
+//       timerfd, signalfd, ...) the runtime never makes: the program's.
+//       Without /proc the kind is unknown (every anonymous inode looks the
+//       same to fstat), and every one is taken for the runtime's;
 //     - a pipe with both ends here and both O_NONBLOCK: the signal pipe of a
 //       libuv loop no API reaches (libuv makes them so; a make jobserver's
 //       write end is blocking); and, when the fork failed (a full pids
@@ -58,6 +62,15 @@ export interface FdFacts {
   /** 0, or the errno of the fork that finds libuv's lock pipe */
   fork: number
   rows: [number, boolean, string, boolean, string, string, string, number[]][]
+}
+
+/** /proc link names of the anonymous inodes the runtime itself makes. */
+const RUNTIME_ANON = new Set(['anon_inode:[eventpoll]', 'anon_inode:[eventfd]', 'anon_inode:[io_uring]'])
+
+/** An anonymous inode that may be the runtime's: of a kind it makes, or of
+ * an unknown kind (no /proc). */
+function runtimeAnon(e: FdFact): boolean {
+  return e.kind === 'anon' && (e.name === '' || RUNTIME_ANON.has(e.name))
 }
 
 export function factsOf(f: FdFacts): FdFact[] {
@@ -102,7 +115,9 @@ export function inheritedFds(facts: FdFacts): Inherited {
   }
   if (!facts.proc) notes.push('no /proc: descriptors were found without it (epoll registrations unknown)')
   const fds = table
-    .filter((e) => e.fd >= 3 && (!e.cloexec || e.fd > hole || !(e.kind === 'anon' || e.own || runtimeIds.has(e.id))))
+    // Anonymous inodes mostly share one inode (one "dev:ino" for all): they
+    // are told apart by kind and by the addon's `own`, never by id.
+    .filter((e) => e.fd >= 3 && (!e.cloexec || e.fd > hole || !(runtimeAnon(e) || e.own || (e.kind !== 'anon' && runtimeIds.has(e.id)))))
     .map((e) => e.fd)
   return { fds, notes }
 }

@@ -1,10 +1,10 @@
-// NODE_CHANNEL_FD in the init's environment (issue 10, item 7): before any
-// code of ours runs, Node's pre-execution (child_process._forkChild) opens that
+// NODE_CHANNEL_FD in the init's environment on the npm route (the executable's
+// runtime never reads it: scripts/runtime-env.mjs renames it in Node's own
+// JavaScript): before any code of ours runs, Node's pre-execution
+// (child_process._forkChild) opens that
 // descriptor as an IPC pipe, makes its file description O_NONBLOCK (shared
 // with the program: a `cat` on the shared stdin then fails with EAGAIN) and
-// starts reading from it. That JavaScript sits in the runtime's snapshot, so
-// the executable cannot drop the variable the way scripts/runtime-env.mjs
-// drops those read in C. Undone here, synchronously, before the event loop
+// starts reading from it. Undone here, synchronously, before the event loop
 // first polls (the reading only starts there, so nothing has been read yet):
 // reading stops and the descriptor is made blocking again (libuv's
 // uv_stream_set_blocking). The descriptor stays open, untouched otherwise, and

@@ -20,6 +20,8 @@ import { SetupError, setUp, type Prepared } from './setup'
 import { signalName } from './signals'
 import { realDeps, terminateTree, type TerminateDeps, type TerminateResult } from './terminate'
 
+const SIGKILL = 9
+
 /** Exit code after --timeout fired (coreutils timeout(1) uses the same). */
 export const EXIT_TIMEOUT = 124
 
@@ -85,7 +87,7 @@ export class Supervisor {
     }
     // Phase 2: from here on nothing may bring PID 1 down: a bug in our JS is
     // logged, and forwarding and reaping (in the addon's handlers) carry on.
-    this.deps.guard((e) => log.fatal('internal', `internal error (continuing): ${(e as Error)?.stack ?? String(e)}`))
+    this.deps.guard((e) => this.internalError('', e))
     if (cfg.mode === 'pause') {
       this.reaperCheck()
       return this.finish(await runPause(env.events, log, env.rt), env.events)
@@ -95,13 +97,41 @@ export class Supervisor {
     return this.finish(await this.supervise(started, env), env.events)
   }
 
+  /** One line for a bug in our bookkeeping after the spawn: a message, never
+   * a stack, and the run goes on (the program's status decides the exit). */
+  private internalError(step: string, e: unknown): void {
+    const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0]
+    this.log.fatal('internal', `internal error${step ? ` in ${step}` : ''} (continuing): ${msg}`, { step })
+  }
+
+  /** Runs one step of bookkeeping after the spawn; a throw is logged (one
+   * line) and yields undefined instead of ending the run. */
+  private guarded<T>(step: string, fn: () => T): T | undefined {
+    try {
+      return fn()
+    } catch (e) {
+      this.internalError(step, e)
+      return undefined
+    }
+  }
+
+  /** guarded() for a step that awaits: a rejection is logged likewise. */
+  private async guardedAsync<T>(step: string, fn: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await fn()
+    } catch (e) {
+      this.internalError(step, e)
+      return undefined
+    }
+  }
+
   /** Starts the program; its pid, or the init's exit code when it could not. */
   private spawn(env: Prepared): Started | number {
     const { cfg, native, log } = this
     const tty = { ...native.ttyInfo(), pid: this.deps.pid }
     const takeTty = shouldTakeTerminal(tty)
     // Before the spawn, so no stop of the program goes unseen.
-    if (jobControlWanted(tty, takeTty)) native.setJobControl(true)
+    if (jobControlWanted(tty)) native.setJobControl(true)
     // Socket activation: a LISTEN_PID naming us names the program (catatonit).
     let r: SpawnResult
     try {
@@ -125,65 +155,91 @@ export class Supervisor {
       return notFound ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE
     }
     // Logged after the spawn: the program need not wait for pino to load.
-    this.reaperCheck()
-    this.reportDegraded(r, env.degraded)
-    log.info('spawned', `Spawned child process '${cfg.program[0]}' with pid '${r.pid}'`, { pid: r.pid, argv: cfg.program })
+    const pid = r.pid
+    this.guarded('start-up report', () => {
+      this.reaperCheck()
+      this.reportDegraded(r, env.degraded)
+      log.info('spawned', `Spawned child process '${cfg.program[0]}' with pid '${pid}'`, { pid, argv: cfg.program })
+    })
     return { pid: r.pid, tookTerminal: takeTty, ownPgrp: tty.pgrp }
   }
 
   /** Waits for the program's end or the deadline (then terminates the tree
-   * once), cleans up if asked; the init's exit code. */
+   * once), cleans up if asked; the init's exit code. Every step after the
+   * spawn but the wait itself is guarded: whatever fails in our bookkeeping,
+   * the program's status (or 124 after --timeout) is the exit code. */
   private async supervise(p: Started, env: Prepared): Promise<number> {
     const { cfg, native, log } = this
     const { events } = env
     const ended = events.programExit()
-    let termination: Promise<TerminateResult> | undefined
+    let over = false
+    void ended.then(() => (over = true))
+    let termination: Promise<TerminateResult | undefined> | undefined
     if (cfg.timeoutMs !== undefined) {
       const timeoutMs = cfg.timeoutMs
       let fire!: () => void
       const deadline = new Promise<'deadline'>((r) => (fire = () => r('deadline')))
       const timer = setLongTimeout(() => fire(), timeoutMs)
-      events.drain() // what arrived during set-up and the spawn
+      this.guarded('events', () => events.drain()) // what arrived during set-up and the spawn
       const first = await Promise.race([ended, deadline])
       timer.clear()
       if (first === 'deadline') {
         log.warn('timeout', `Program still running after ${formatDuration(timeoutMs)}: terminating it and its descendants`, { timeoutMs, graceMs: cfg.graceMs })
-        termination = this.terminateTree(p.pid)
+        termination = this.guardedAsync('timeout termination', () => this.terminateTree(p.pid)).then((r) => {
+          // The pass failed: the program, not yet reaped (its pid is still
+          // its own), is killed so that the run ends all the same.
+          if (r === undefined && !over) this.guarded('timeout kill', () => native.kill(p.pid, SIGKILL))
+          return r
+        })
       }
     } else {
-      events.drain()
+      this.guarded('events', () => events.drain())
     }
     const { status } = await ended
-    events.reapNow()
     const end = decodeWaitStatus(status)
-    if (end.signal !== undefined) {
-      const name = signalName(end.signal, env.rt)
-      log.info('exited', `Main child exited with signal (with signal '${name}')`, { pid: p.pid, signal: name })
-    } else {
-      log.info('exited', `Main child exited normally (with status '${end.code}')`, { pid: p.pid, code: end.code })
-    }
-    // Back to our group, but only from the program: after `bg` the shell has
-    // the terminal, and taking it (SIGTTOU is ignored) would leave the shell
-    // unable to read.
-    if (p.tookTerminal && native.ttyInfo().foreground === p.pid) native.giveTerminal(p.ownPgrp)
+    this.guarded('exit report', () => {
+      events.reapNow()
+      if (end.signal !== undefined) {
+        const name = signalName(end.signal, env.rt)
+        log.info('exited', `Main child exited with signal (with signal '${name}')`, { pid: p.pid, signal: name })
+      } else {
+        log.info('exited', `Main child exited normally (with status '${end.code}')`, { pid: p.pid, code: end.code })
+      }
+    })
+    this.guarded('terminal hand-back', () => this.giveTerminalBack(p))
     if (termination) {
       // --timeout's pass runs until the whole tree is gone: it is the one
       // termination of this run, cleanup included.
       const r = await termination
-      log.info('terminated', `Terminated ${r.termed} process(es), killed ${r.killed}`, { ...r })
-      events.reapNow()
+      this.guarded('timeout report', () => {
+        if (r) log.info('terminated', `Terminated ${r.termed} process(es), killed ${r.killed}`, { ...r })
+        events.reapNow()
+      })
       return EXIT_TIMEOUT
     }
-    // As PID 1 or a subreaper every descendant left is re-parented to us: with
-    // no child left there is no descendant, and the /proc scan (a few ms per
-    // hundred processes on the machine) is skipped.
-    const nothingLeft = (this.deps.pid === 1 || native.isSubreaper()) && this.deps.childless?.() === true
-    if (cleansUpOnExit(cfg, this.deps.pid === 1) && !nothingLeft) {
-      const r = await this.terminateTree(p.pid)
-      if (r.termed > 0) log.info('cleanup', `Cleaned up ${r.termed} remaining process(es), killed ${r.killed}`, { ...r })
-      events.reapNow()
-    }
+    await this.guardedAsync('cleanup', async () => {
+      // As PID 1 or a subreaper every descendant left is re-parented to us:
+      // with no child left there is no descendant, and the /proc scan (a few
+      // ms per hundred processes on the machine) is skipped.
+      const nothingLeft = (this.deps.pid === 1 || native.isSubreaper()) && this.deps.childless?.() === true
+      if (cleansUpOnExit(cfg, this.deps.pid === 1) && !nothingLeft) {
+        const r = await this.terminateTree(p.pid)
+        if (r.termed > 0) log.info('cleanup', `Cleaned up ${r.termed} remaining process(es), killed ${r.killed}`, { ...r })
+        events.reapNow()
+      }
+    })
     return exitCodeFor(end, cfg.remapToZero)
+  }
+
+  /** Back to our group, but only from the program: after `bg` the shell has
+   * the terminal, and taking it (SIGTTOU is ignored) would leave the shell
+   * unable to read. Not when our group lies outside our PID namespace (the
+   * init of `unshare --pid --fork` on a terminal): getpgrp() reads 0 there,
+   * a group we cannot name; whoever leads that terminal outside (the shell
+   * that ran unshare) takes it back when its job ends. */
+  private giveTerminalBack(p: Started): void {
+    if (!p.tookTerminal || p.ownPgrp <= 0) return
+    if (this.native.ttyInfo().foreground === p.pid) this.native.giveTerminal(p.ownPgrp)
   }
 
   /** Every descendant of ours (src/process-tree.ts says who counts): TERM,
@@ -203,7 +259,7 @@ export class Supervisor {
       if (mangled) this.log.warn('degraded', msg)
       else notes.push(msg)
     }
-    if (r.envExact === false) notes.push('no /proc/self/environ: the environment was passed as the runtime left it (without NODE_UNIQUE_ID, NODE_CHANNEL_FD)')
+    if (r.envExact === false) notes.push('no /proc/self/environ: the environment was passed as the runtime left it (on the npm route Node removes NODE_UNIQUE_ID and NODE_CHANNEL_FD)')
     if (!this.deps.hasProc) notes.push('no /proc: reaped processes are logged without name and age; --cleanup and --timeout reach only the program\'s process group, while a child of ours is in it')
     if (notes.length) this.log.info('degraded', `running without parts of /proc: ${notes.join('; ')}`, { notes })
   }
@@ -213,14 +269,18 @@ export class Supervisor {
   }
 
   private finish(code: number, events: Events): number {
-    const st = this.native.stats()
-    this.log.info('summary', `Exiting with ${code}: ${events.orphans} orphan(s) reaped, ${events.forwarded} signal(s) forwarded`, {
-      code,
-      orphansReaped: events.orphans,
-      signalsForwarded: events.forwarded,
-      eventsDropped: st.dropped,
-    })
-    this.native.stopWake()
+    try {
+      const st = this.native.stats()
+      this.log.info('summary', `Exiting with ${code}: ${events.orphans} orphan(s) reaped, ${events.forwarded} signal(s) forwarded`, {
+        code,
+        orphansReaped: events.orphans,
+        signalsForwarded: events.forwarded,
+        eventsDropped: st.dropped,
+      })
+      this.native.stopWake()
+    } catch (e) {
+      this.internalError('summary', e)
+    }
     return code
   }
 }

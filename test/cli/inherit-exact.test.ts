@@ -55,6 +55,27 @@ t.test('100 inherited descriptors, up to 1000, and only those: none of the runti
   if (res.tini) t.same(res['tini-ts'].map((l) => l.replace(/(pipe|socket):\[\d+\]/, '$1')), res.tini.map((l) => l.replace(/(pipe|socket):\[\d+\]/, '$1')), 'the same table as under tini')
 })
 
+t.test('an inotify descriptor and a pidfd on 3 and 4 reach the program, as under tini', async (t) => {
+  // python3 makes them (below the runtime's, so Node marks them
+  // close-on-exec among its own), then execs the init.
+  const py = [
+    'import ctypes, os, sys',
+    'i = ctypes.CDLL(None).inotify_init1(0)',
+    'p = os.pidfd_open(os.getpid())',
+    'os.dup2(i, 3); os.dup2(p, 4); os.set_inheritable(3, True); os.set_inheritable(4, True)',
+    '[os.close(x) for x in (i, p) if x > 4]',
+    'os.execvp(sys.argv[1], sys.argv[1:])',
+  ].join('\n')
+  const list = `for f in /proc/self/fd/*; do echo "\${f##*/} $(readlink $f)"; done`
+  const res: Record<string, string> = {}
+  for (const [name, init] of inits) {
+    const r = await bash(`exec 3>&- 4>&- 5>&- 251>&- 255>&- 2>/dev/null; python3 -c ${q([py])} ${init} sh -c '${list}' | sort -n`)
+    res[name] = r.stdout.toString().split('\n').filter((l) => /^[34] /.test(l)).join('\n')
+  }
+  t.equal(res['tini-ts'], '3 anon_inode:inotify\n4 anon_inode:[pidfd]', 'both passed, on their numbers')
+  if (res.tini) t.equal(res['tini-ts'], res.tini, 'the same as under tini (the oracle)')
+})
+
 t.test('nothing of the runtime reaches a program given no descriptors', async (t) => {
   const r = await bash(`${TS} sh -c 'ls /proc/self/fd' 3>&- 4>&- 5>&- 251>&- 255>&-`)
   t.same(r.stdout.toString().trim().split('\n').map(Number).sort((a, b) => a - b), [0, 1, 2, 3], 'stdio + ls\'s own directory')

@@ -83,6 +83,58 @@ t.test('NODE_CHANNEL_FD=0: stdin stays blocking and unread, the program reads al
   t.equal(text(c.stdout), 'nonblocking\n', 'control: plain node makes the shared stdin non-blocking')
 })
 
+t.test('NODE_CHANNEL_FD=x or -1: the init runs, no stack; the program gets the value', async (t) => {
+  for (const value of ['x', '-1']) {
+    const r = await sh(`env -i NODE_CHANNEL_FD=${value} ${q(BIN)} -s -- sh -c ${q(showVar('NODE_CHANNEL_FD') + '; exit 3')}`)
+    t.equal(r.exitCode, 3, `${value}: the program's status`)
+    t.equal(text(r.stdout), `${hex(value)}\nprog-ran\n`, `${value}: byte for byte`)
+    t.equal(text(r.stderr), '', `${value}: nothing on the init's stderr`)
+    // control: plain node stops in its pre-execution with a stack
+    const c = await sh(`env -i NODE_CHANNEL_FD=${value} ${q(NODE)} -e 0`)
+    t.equal(c.exitCode, 1, `${value} control: plain node exits 1`)
+    t.match(text(c.stderr), /ERR_INTERNAL_ASSERTION[\s\S]*at setupChildProcessIpcChannel/, `${value} control: with a JavaScript stack`)
+  }
+})
+
+t.test('NODE_UNIQUE_ID with a channel on fd 3: the init writes nothing into it; the program gets both and the channel', async (t) => {
+  // python3 holds the other end of a socketpair and prints what arrives
+  const relay = script('channel.py', [
+    'import os, socket, subprocess, sys',
+    'a, b = socket.socketpair()',
+    'fd = b.fileno()',
+    "p = subprocess.Popen(sys.argv[1:], env={'NODE_CHANNEL_FD': '3', 'NODE_UNIQUE_ID': '7', 'PATH': '/usr/bin:/bin'}, preexec_fn=lambda: os.dup2(fd, 3), close_fds=False)",
+    'b.close()',
+    'got = b""',
+    'while True:',
+    '    d = a.recv(4096)',
+    '    if not d: break',
+    '    got += d',
+    'p.wait()',
+    'sys.stdout.write("rc=%d channel=%r" % (p.returncode, got))',
+  ].join('\n') + '\n')
+  const prog = 'printf "[%s %s] " "$NODE_UNIQUE_ID" "$NODE_CHANNEL_FD"; printf from-program >&3; exit 3'
+  const r = await sh(`/usr/bin/python3 ${relay} ${q(BIN)} -s -- sh -c ${q(prog)}`)
+  t.equal(text(r.stdout), `[7 3] rc=3 channel=b'from-program'`, 'only the program wrote into the channel')
+  t.equal(text(r.stderr), '', 'nothing on the init\'s stderr')
+  // control: plain node, a cluster worker, announces itself there
+  const s = script('worker.js', 'setTimeout(() => process.exit(0), 10)\n')
+  const c = await sh(`/usr/bin/python3 ${relay} ${q(NODE)} ${s}`)
+  t.match(text(c.stdout), /\{"cmd":"NODE_CLUSTER","act":"online"/, 'control: plain node writes NODE_CLUSTER into the channel')
+})
+
+t.test('NODE_DEBUG=*: no debug lines on the init\'s stderr, in every logging mode; the program gets it', async (t) => {
+  for (const mode of [[], ['-vv'], ['--log-format', 'json', '-v'], ['-w']]) {
+    const r = await sh(`env -i NODE_DEBUG='*' ${q(BIN)} -s --timeout 30s ${mode.join(' ')} -- sh -c ${q('sleep 0.1; ' + showVar('NODE_DEBUG'))}`)
+    t.equal(r.exitCode, 0, text(r.stderr))
+    t.equal(text(r.stdout), `${hex('*')}\nprog-ran\n`, `[${mode.join(' ')}] the program gets it`)
+    t.notMatch(text(r.stderr), /^[A-Z_]+ \d+: /m, `[${mode.join(' ')}] no debuglog line (TIMER ...)`)
+  }
+  // control: plain node prints TIMER lines for a timer
+  const s = script('timer.js', 'setTimeout(() => {}, 10)\n')
+  const c = await sh(`env -i NODE_DEBUG='*' ${q(NODE)} ${s}`)
+  t.match(text(c.stderr), /^TIMER \d+: /m, 'control: plain node writes TIMER lines')
+})
+
 t.test('OPENSSL_CONF: the init loads no provider module named by it', async (t) => {
   const marker = join(TMP, 'provider-ran')
   writeFileSync(join(TMP, 'evil.c'),

@@ -74,6 +74,8 @@ export class FakeBinding implements NativeBinding {
   }
 
   scan(): ProcInfo[] {
+    const err = this.failing.get('scan')
+    if (err) throw err
     return [{ pid: this.initPid, ppid: 1, pgrp: this.initPid, session: this.initPid, state: 'S', comm: 'tini-ts' }, ...this.procs.values()]
   }
 
@@ -202,7 +204,9 @@ export class FakeBinding implements NativeBinding {
     return { ...this.tty }
   }
   giveTerminal(pgrp: number): number {
-    this.calls.push(`giveTerminal(${pgrp})`)
+    this.call(`giveTerminal(${pgrp})`)
+    // as the addon checks its argument (native/binding.c)
+    if (!Number.isInteger(pgrp) || pgrp < 1) throw new TypeError('giveTerminal(pgrp: number): pgrp must be an integer from 1 to 2147483647')
     return 0
   }
   exitNow(code: number): never {

@@ -65,9 +65,18 @@ export interface SectionResult {
   error: string | null
 }
 
-/** python3 ARGS, bounded in time and output, as text. */
+/** argv run as PID 1 of a private PID namespace, under test/helpers/reaper.py:
+ * the peers' suites leave processes running (dumb-init's print_signals,
+ * init wrappers that outlive a failed test); there they are reaped as they
+ * exit, killed at the end, and die with the namespace in any case. */
+export function inPrivatePidNamespace(argv: string[]): string[] {
+  return ['unshare', '--pid', '--fork', '--mount-proc', '/usr/bin/python3', join(REPO, 'test', 'helpers', 'reaper.py'), ...argv]
+}
+
+/** python3 ARGS in a private PID namespace, bounded in time and output, as text. */
 function python3(args: string[], env: NodeJS.ProcessEnv, cwd: string) {
-  return spawnSync('/usr/bin/python3', args, { env, cwd, encoding: 'utf8', timeout: 280_000, maxBuffer: 64 * 1024 * 1024 })
+  const [file, ...rest] = inPrivatePidNamespace(['/usr/bin/python3', ...args])
+  return spawnSync(file as string, rest, { env, cwd, encoding: 'utf8', timeout: 280_000, maxBuffer: 64 * 1024 * 1024 })
 }
 
 /** Runs sections.py; returns one result per section and the whole output. */

@@ -7,6 +7,9 @@
 import t from 'tap'
 import * as pty from 'node-pty'
 import { execa } from 'execa'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import { children, descendants, haveBinary, killTree, procStat, shq, sleep, tiniArgv, tiniShell, waitFor } from '../helpers/tini'
 
 const PROMPT = 'PROMPT-'
@@ -161,6 +164,79 @@ t.test('in a script (no job control of its own), Ctrl-Z stops the whole job', as
   s.term.write('\x03')
   s.mark()
   await s.prompt()
+})
+
+// Started in the background (`cmd &`), tini-ts cannot hand the program the
+// terminal: the shell owns it. `fg` gives it to tini-ts's group, not the
+// program's; the program's first read then stops it (SIGTTIN), and tini-ts
+// hands it the terminal and lets it go on.
+const FLAG_WAIT = (flag: string) => `while [ ! -e ${shq(flag)} ]; do sleep 0.05; done`
+
+for (const logArgs of [[], ['-vvv'], ['--log-format', 'json', '-vv']]) t.test(`started with &, then fg while it runs: the program gets the terminal when it reads; Ctrl-C exits 130 (${logArgs.join(' ') || 'plain'})`, async (t) => {
+  const s = shell(t)
+  const flag = join(mkdtempSync(join(tmpdir(), 'tini-ts-fg-')), 'go')
+  t.teardown(() => rmSync(dirname(flag), { recursive: true, force: true }))
+  const { init, prog } = await start(s, `${tiniShell([...logArgs, '--', 'sh', '-c', `echo READY; ${FLAG_WAIT(flag)}; read x; echo "got:$x"; sleep 100`])} &`)
+  await s.prompt()
+  s.mark()
+  s.line('fg')
+  await waitFor('tini-ts in the foreground', () => procStat(init)?.tpgid === procStat(init)?.pgrp)
+  t.not(procStat(prog)?.pgrp, procStat(init)?.pgrp, 'the program leads a group of its own')
+  writeFileSync(flag, '') // now the program reads, from the background of the terminal
+  await waitFor('the program owns the terminal', () => ownsTerminal(prog))
+  t.equal(state(init), 'S', 'tini-ts did not stop (no stopped job after fg)')
+  s.line('hello')
+  await waitFor('got:hello', () => /got:hello/.test(s.since()))
+  s.term.write('\x03')
+  await s.prompt()
+  s.mark()
+  s.line('echo "status=$?"')
+  t.match(await s.prompt(), /status=130/, 'Ctrl-C freed the terminal: exit 130')
+})
+
+t.test('started with &, it reads in the background: the job stops; fg hands the program the terminal; Ctrl-C exits 130', async (t) => {
+  const s = shell(t)
+  const { init, prog } = await start(s, `${tiniShell(['--', 'sh', '-c', 'echo READY; read x; echo "got:$x"; sleep 100'])} &`)
+  await waitFor('both stopped by the background read', () => state(init) === 'T' && state(prog) === 'T')
+  s.mark()
+  s.line('jobs')
+  t.match(await s.prompt(), /\[1\]\+\s+Stopped/, 'the shell sees a stopped job')
+  s.mark()
+  s.line('fg')
+  await waitFor('the program owns the terminal', () => ownsTerminal(prog))
+  s.line('hello')
+  await waitFor('got:hello', () => /got:hello/.test(s.since()))
+  s.term.write('\x03')
+  await s.prompt()
+  s.mark()
+  s.line('echo "status=$?"')
+  t.match(await s.prompt(), /status=130/, 'exit 130')
+})
+
+t.test('control: a program left in a group of its own after fg stays stopped on SIGTTIN, and Ctrl-C cannot free the terminal', async (t) => {
+  // What tini-ts did before it followed such a job: the program in its own
+  // group, which nobody hands the terminal after `fg`.
+  const s = shell(t)
+  const flag = join(mkdtempSync(join(tmpdir(), 'tini-ts-fg-')), 'go')
+  t.teardown(() => rmSync(dirname(flag), { recursive: true, force: true }))
+  const own = `import os,sys; os.setpgid(0, 0); sys.stdin.readline()`
+  await s.prompt()
+  s.mark()
+  s.line(`sh -c ${shq(`echo READY; ${FLAG_WAIT(flag)}; python3 -c ${shq(own)}`)} &`)
+  await waitFor('READY', () => s.since().includes('READY'))
+  const job = (await waitFor('the job', () => children(s.term.pid).find((c) => c.comm === 'sh'))).pid
+  await s.prompt()
+  s.line('fg')
+  await waitFor('the job in the foreground', () => procStat(job)?.tpgid === procStat(job)?.pgrp)
+  writeFileSync(flag, '') // now the program starts, moves to a group of its own and reads
+  const prog = (await waitFor('the program', () => children(job).find((c) => c.comm === 'python3'))).pid
+  await waitFor('the program stopped on SIGTTIN', () => state(prog) === 'T')
+  s.mark()
+  s.term.write('\x03')
+  await sleep(1500)
+  t.equal(state(prog), 'T', 'still stopped')
+  t.notMatch(s.since(), new RegExp(PROMPT), 'no prompt: Ctrl-C did not free the terminal')
+  process.kill(prog, 'SIGKILL')
 })
 
 t.test('control: Debian tini leaves the terminal hung on Ctrl-Z', { skip: !haveBinary('tini') && 'tini not installed' }, async (t) => {

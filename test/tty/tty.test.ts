@@ -2,6 +2,7 @@
 // process group, made the foreground group: Ctrl-C reaches it, `read` works.
 import t from 'tap'
 import * as pty from 'node-pty'
+import { existsSync } from 'node:fs'
 import { children, procStat, tiniArgv, waitFor, killTree } from '../helpers/tini'
 
 interface Run {
@@ -51,3 +52,28 @@ t.test('the init ignores SIGTTOU: handing the terminal back from the background 
   t.equal(e.exitCode, 0, 'exits normally, not stopped')
   t.match(r.out(), /Main child exited normally/, 'logged on the terminal (stderr)')
 })
+
+// As PID 1 of `unshare --pid --fork` on a terminal, the init's own process
+// group (unshare's) lies outside its PID namespace: getpgrp() reads 0. The
+// program gets the terminal, Ctrl-C ends it, and the init exits 130 as tini
+// does (tini is the oracle), with no error of its own.
+const LOOP = ['dash', '-c', 'while true; do echo \\#; sleep 0.1; done']
+for (const [who, argv] of [
+  ['tini-ts', tiniArgv(['--', ...LOOP])],
+  ['tini-ts -vvv', tiniArgv(['-vvv', '--', ...LOOP])],
+  ['tini-ts --log-format json -vv', tiniArgv(['--log-format', 'json', '-vv', '--', ...LOOP])],
+  ['tini (oracle)', ['/usr/bin/tini', '--', ...LOOP]],
+] as const) {
+  t.test(`PID 1 in a PID namespace on a terminal: Ctrl-C exits 130 (${who})`, { skip: !existsSync(argv[0]) && `${argv[0]} not installed` }, async (t) => {
+    const term = pty.spawn('unshare', ['--pid', '--fork', '--mount-proc', ...argv], { name: 'xterm', cols: 80, rows: 24, cwd: process.cwd(), env: process.env as any })
+    let buf = ''
+    term.onData((d) => (buf += d))
+    const exit = new Promise<{ exitCode: number; signal?: number }>((res) => term.onExit(res))
+    t.teardown(() => killTree(term.pid))
+    await waitFor('the loop runs', () => buf.includes('#'))
+    term.write('\x03')
+    const e = await exit
+    t.equal(e.exitCode, 130, 'exit 128+SIGINT')
+    t.notMatch(buf, /internal error|FATAL|"level":"fatal"/, 'no error of the init')
+  })
+}

@@ -2,8 +2,8 @@ import t from 'tap'
 import { inheritedFds, type FdFacts } from '../../src/inherited-fds'
 
 type Row = FdFacts['rows'][number]
-const r = (fd: number, kind: string, id: string, o: { cloexec?: boolean; nb?: boolean; own?: string; tfds?: number[] } = {}): Row =>
-  [fd, o.cloexec ?? true, kind, o.nb ?? false, id, o.own ?? '', '', o.tfds ?? []]
+const r = (fd: number, kind: string, id: string, o: { cloexec?: boolean; nb?: boolean; own?: string; tfds?: number[]; name?: string } = {}): Row =>
+  [fd, o.cloexec ?? true, kind, o.nb ?? false, id, o.own ?? '', o.name ?? '', o.tfds ?? []]
 
 // The runtime as Node 24 lays it out around a make jobserver on 3 and 4.
 const JOBSERVER: Row[] = [
@@ -46,4 +46,20 @@ t.test('without the fork, one blocking pipe held at both ends is taken for the l
   t.same(r2.fds, [3, 4, 7, 8], 'ambiguous: passed rather than dropped')
   t.match(r2.notes.join('\n'), /2 pipes held at both ends/)
   t.match(r2.notes.join('\n'), /no \/proc/)
+})
+
+t.test('inotify and pidfd below the first hole pass; epoll, eventfd and io_uring there are the runtime\'s', async (t) => {
+  const named = (row: Row, name: string): Row => [...row.slice(0, 6), name, row[7]] as Row
+  const base = JOBSERVER.map((x) => (x[2] === 'anon' ? named(x, x[4] === 'a' ? 'anon_inode:[eventpoll]' : 'anon_inode:[eventfd]') : x))
+  // anonymous inodes share one inode: the same id as the runtime's own loop
+  const rows = [...base.slice(0, 3), r(3, 'anon', 'a', { name: 'anon_inode:inotify' }), r(4, 'anon', 'a', { name: 'anon_inode:[pidfd]' }), ...base.slice(5)]
+  t.same(inheritedFds({ proc: true, fork: 0, rows }).fds, [3, 4])
+  const kinds = ['anon_inode:[eventpoll]', 'anon_inode:[eventfd]', 'anon_inode:[io_uring]']
+  for (const k of kinds) {
+    const own = [...base.slice(0, 3), r(3, 'anon', 'x', { name: k }), ...base.slice(4)]
+    t.notOk(inheritedFds({ proc: true, fork: 0, rows: own }).fds.includes(3), `${k} below the hole: the runtime's`)
+  }
+  // without /proc the kind is unknown: taken for the runtime's, as before
+  const noProc = [...JOBSERVER.slice(0, 3), r(3, 'anon', 'i'), ...JOBSERVER.slice(4)]
+  t.notOk(inheritedFds({ proc: false, fork: 0, rows: noProc }).fds.includes(3))
 })

@@ -38,3 +38,22 @@ t.test('a literal found twice fails the build', async (t) => {
   buf.write('\0UV_USE_IO_URING', at - 17, 'latin1')
   t.throws(() => m.neutralizeRuntimeEnv(buf, 'x64'), /UV_USE_IO_URING: 2 C literal\(s\), expected 1/)
 })
+
+for (const arch of ['x64', 'arm64']) {
+  const bin = join(REPO, 'node_modules', `node-linux-${arch}`, 'bin', 'node')
+  t.test(`the pinned ${arch} runtime: names read by its JavaScript`, { skip: !existsSync(bin) && `no ${bin}` }, async (t) => {
+    const m = await load()
+    const buf = readFileSync(bin)
+    const hits = m.neutralizeRuntimeJs(buf, arch)
+    for (const [name, offs] of Object.entries(hits) as [string, number[]][]) {
+      const want = m.JS_NEUTRALIZED[name]
+      t.equal(offs.length, want.source[arch] + want.strings[arch], name)
+      t.same(m.jsSourceReads(buf, name), [], `${name}: no read left in the source`)
+      t.same(m.v8Strings(buf, name), [], `${name}: no V8 string left`)
+      for (const at of offs) t.equal(buf.toString('latin1', at, at + name.length), m.disabledJsName(name))
+    }
+    // the places that set the variable for others are left alone
+    t.ok(buf.includes(Buffer.from('...env, NODE_UNIQUE_ID: `${id}`')), "cluster's primary still sets it for its workers")
+    t.throws(() => m.neutralizeRuntimeJs(buf, arch), /NODE_CHANNEL_FD: 0 read\(s\) in the JS source, expected 4/, 'a patched runtime (or moved reads) fails the build')
+  })
+}

@@ -316,8 +316,56 @@ t.test('the terminal: taken when ours, given back at exit only from the program'
   t.notOk(b.native.calls.some((c) => c.startsWith('giveTerminal')))
   const c = start(['prog'], { prepare: (n) => (n.tty = { ...fg, foreground: 999 }) })
   t.equal(c.native.spawned[0].takeTty, false, 'in the background: not taken')
+  t.ok(c.native.calls.includes('setJobControl(true)'), 'a background job of the shell all the same (fg hands it over later)')
+  const d = start(['prog'], { prepare: (n) => (n.tty = { ...fg, foreground: -1 }) })
+  t.notOk(d.native.calls.includes('setJobControl(true)'), 'not our controlling terminal: no job control')
+  d.native.exitProgram(exited(0))
+  await d.run
   c.native.exitProgram(exited(0))
   await c.run
+})
+
+t.test('PID 1 of a PID namespace on a terminal: groups outside read 0; the terminal is taken and not handed back', async (t) => {
+  // `unshare --pid --fork` on a terminal: our group and the terminal's
+  // foreground group lie outside the namespace, getpgrp() and tcgetpgrp()
+  // read 0. Ctrl-C kills the program: the init exits 130.
+  const ns = { isatty: 1, foreground: 0, pgrp: 0, sid: 0, parentSid: 0 }
+  const a = start(['prog'], { pid: 1, prepare: (n) => (n.tty = { ...ns }) })
+  t.equal(a.native.spawned[0].takeTty, true, 'the program gets the terminal, as with tini')
+  t.notOk(a.native.calls.includes('setJobControl(true)'), 'PID 1 never stops itself')
+  a.native.tty.foreground = a.native.programPid
+  a.native.exitProgram(SIGINT)
+  t.equal(await a.run, 130)
+  t.notOk(a.native.calls.some((c) => c.startsWith('giveTerminal')), 'no group of ours to hand it back to')
+  t.notOk(a.out.some(/internal error/))
+  // control: handing the terminal "back" to group 0 is what the addon refuses
+  t.throws(() => a.native.giveTerminal(0), /pgrp must be an integer from 1/)
+})
+
+t.test('after the spawn a failing step of our own is one line, and the program\'s status is the exit code', async (t) => {
+  const fg = { isatty: 1, foreground: 500, pgrp: 500, sid: 400, parentSid: 400 }
+  const boom = new Error('bookkeeping broke\n    at somewhere (x.js:1:1)')
+  // giveTerminal, the cleanup's /proc scan and the summary's stats all throw
+  const a = start(['-s', 'prog'], { prepare: (n) => (n.tty = { ...fg }) })
+  a.native.failing.set('giveTerminal(500)', boom)
+  a.native.failing.set('reapNow', boom)
+  a.native.addProc({ pid: 2000, comm: 'left-behind' })
+  a.native.tty.foreground = a.native.programPid
+  a.native.exitProgram(exited(7))
+  t.equal(await a.run, 7, "the program's status")
+  t.ok(a.native.calls.includes('giveTerminal(500)'), 'the hand-back was tried and threw')
+  const internal = a.out.lines.filter((l) => /internal error/.test(l))
+  t.ok(internal.length >= 2, 'each failure logged')
+  for (const l of internal) {
+    t.match(l, /^\[FATAL tini-ts \(\d+\)\] internal error in [a-z -]+ \(continuing\): bookkeeping broke\n$/, 'one line, no stack')
+  }
+  // --timeout: its termination pass fails (the /proc scan throws): the
+  // program is killed all the same, no hang, and the exit code is 124
+  const b = start(['-s', '--timeout', '10ms', 'prog'], { prepare: (n) => n.failing.set('scan', boom) })
+  b.native.programIgnores.add(SIGTERM)
+  t.equal(await b.run, 124, 'the timeout exit code')
+  t.ok(b.native.kills.some(([p, s]) => p === b.native.programPid && s === SIGKILL), 'the program was killed')
+  t.ok(b.out.some(/internal error in timeout termination \(continuing\): bookkeeping broke\n$/))
 })
 
 t.test('JSON logs: a reaped orphan\'s fields (status, name, age); held and failed forwards', async (t) => {
