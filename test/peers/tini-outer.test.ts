@@ -7,7 +7,7 @@
 // checks (an interactive dash ended by `exit 0`; Ctrl-C ending a loop: 130)
 // must pass; the rest are documented deviations (README).
 import t from 'tap'
-import { cpSync, mkdtempSync, rmSync } from 'node:fs'
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -65,5 +65,16 @@ if (typeof sources === 'string' || noPython) {
     t.ok(ctrlC?.ok, 'TTY: Ctrl-C typed through docker attach ends the loop: exit 130', { error: ctrlC?.error })
     const install = results.find((x) => x.section.includes('pkg_manager'))
     t.ok(install && !install.ok, "deviation: the installation checks need tini's .deb/.rpm and ubuntu/centos images: not applicable")
+    // The oracle: tini 0.19 through the same stand-in passes the TTY sections too.
+    if (existsSync('/usr/bin/tini')) {
+      const o = spawnSync(file as string, args, {
+        env: { ...env, TINI_TS: '/usr/bin/tini', PEER_SKIP: '^(?!test_tty_handling\\()' },
+        cwd: root, encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      const oracle = (o.stdout ?? '').split('\n').filter((l) => l.startsWith('PEER-RESULT ')).map((l) => JSON.parse(l.slice(12)) as { section: string; ok: boolean })
+      const otty = oracle.filter((x) => x.section.startsWith('test_tty_handling('))
+      t.equal(otty.length, 2, 'oracle: both TTY sections ran with tini')
+      t.ok(otty.every((x) => x.ok), 'oracle: tini passes both through the same stand-in', { results: otty })
+    }
   })
 }
