@@ -6,15 +6,21 @@
  * A line is what src/log.ts writes at the default verbosity: "[FATAL
  * tini-ts (PID)] message" or "[WARN  tini-ts (PID)] message", with the
  * message's control characters escaped as src/escape.ts does, in one
- * write(2) so lines from two writers never interleave. A failed write (stderr
- * closed, a pipe nobody reads) is not retried: nobody is there to tell.
+ * write(2) so lines from two writers never interleave. The write never
+ * blocks: a stderr pipe that nobody reads must not hold up a deadline or a
+ * cleanup (the Node path has its writer thread for that). A line that cannot
+ * be written now is dropped, and a failed write (stderr closed) is not
+ * retried: nobody is there to tell.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -62,6 +68,23 @@ static void put_escaped(struct line *l, const char *s) {
   }
 }
 
+/* O_NONBLOCK may not be set on stderr itself: the file description is
+ * shared with the program (and whoever started us). A pipe is opened again
+ * through /proc/self/fd/2, which makes a description of our own, and a
+ * socket takes MSG_DONTWAIT. A file or a terminal is written as it is. */
+static void write_now(const char *b, size_t n) {
+  struct stat st;
+  int fd = -1;
+  ssize_t w;
+  if (fstat(2, &st) == 0 && S_ISSOCK(st.st_mode)) {
+    while ((w = send(2, b, n, MSG_DONTWAIT | MSG_NOSIGNAL)) < 0 && errno == EINTR) {}
+    return;
+  }
+  if (fstat(2, &st) == 0 && S_ISFIFO(st.st_mode)) fd = open("/proc/self/fd/2", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  while ((w = write(fd >= 0 ? fd : 2, b, n)) < 0 && errno == EINTR) {}
+  if (fd >= 0) close(fd);
+}
+
 void say(const char *label, ...) {
   struct line l = {.n = 0};
   put(&l, "[", 1);
@@ -74,8 +97,7 @@ void say(const char *label, ...) {
   for (const char *part; (part = va_arg(ap, const char *)) != NULL;) put_escaped(&l, part);
   va_end(ap);
   put(&l, "\n", 1);
-  ssize_t w;
-  while ((w = write(2, l.b, l.n)) < 0 && errno == EINTR) {}
+  write_now(l.b, l.n);
 }
 
 const char *errno_text(int err) {

@@ -135,3 +135,16 @@ t.test('the same exit codes and stderr on both paths', { skip }, async (t) => {
     t.equal(fast.stdout, slow.stdout, `${what}: the same stdout`)
   }
 })
+
+t.test('without /proc: hands over, finding tini-ts-node beside argv[0] or through PATH', { skip: skip || (process.getuid?.() === 0 ? false : 'needs root') }, async (t) => {
+  const noProc = (cmd: string, env: Record<string, string> = {}) =>
+    run(['unshare', '--mount', '--pid', '--fork', 'sh', '-c', `umount -l /proc && ${cmd}`], env)
+  const a = noProc(`exec ${FRONT} -s -- sh -c 'echo ran; exit 3'`)
+  t.equal(a.code, 3, `by path: the program's status (${a.stderr})`)
+  t.equal(a.stdout, 'ran\n')
+  const b = noProc(`cd / && exec tini-ts -s -- sh -c 'echo ran; exit 4'`, { PATH: `${dirname(FRONT)}:/usr/bin:/bin` })
+  t.equal(b.code, 4, `by name through PATH: the program's status (${b.stderr})`)
+  t.equal(b.stdout, 'ran\n')
+  const c = noProc('ls /proc/self')
+  t.not(c.code, 0, 'control: no /proc/self in there')
+})

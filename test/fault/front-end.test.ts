@@ -239,3 +239,27 @@ t.test('cleanup under RLIMIT_NOFILE 6: more leftovers than descriptors, all gone
     for (const p of pids) if (alive(p)) process.kill(p, 'SIGKILL')
   }
 })
+
+t.test('a full stderr pipe nobody reads does not hold up --timeout', { skip }, async (t) => {
+  // The warning line cannot be written: it is dropped, and the deadline
+  // holds. Control: a plain blocking write to that pipe does block.
+  const driver = `
+import os, subprocess, sys, tempfile
+fifo = os.path.join(tempfile.mkdtemp(), 'err')
+os.mkfifo(fifo)
+rd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+wr = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+try:
+    while True: os.write(wr, b'x' * 4096)
+except BlockingIOError:
+    pass
+os.set_blocking(wr, True)
+def run(argv, timeout):
+    try:
+        return subprocess.run(argv, stderr=wr, timeout=timeout).returncode
+    except subprocess.TimeoutExpired:
+        return 'hung'
+print(run([sys.argv[1], '-s', '--timeout', '300ms', '--grace', '100ms', '--', 'sleep', '30'], 20), run(['sh', '-c', 'echo x >&2'], 2))
+`
+  t.equal(py(driver, [FRONT]).stdout.trim(), '124 hung', 'exit 124 with the pipe full; control: a blocking write hangs there')
+})
