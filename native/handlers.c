@@ -295,16 +295,17 @@ void on_signal(int sig, siginfo_t *si, void *uctx) {
 }
 
 /* The SIGCHLD handler. Async-signal-safe: errno saved and restored;
- * reap_allowed, reap_all, wake_js, follow_program_stop. */
+ * reap_gated, wake_js, follow_program_stop. */
 void on_sigchld(int sig, siginfo_t *si, void *uctx) {
   (void)sig; (void)si; (void)uctx;
   int saved = errno;
-  if (!reap_allowed()) {
+  int n = reap_gated();
+  if (n < 0) {
     /* a hold is in force (reap_gate.c): its holder reaps at release */
     errno = saved;
     return;
   }
-  if (reap_all() > 0) wake_js();
+  if (n > 0) wake_js();
   follow_program_stop();
   errno = saved;
 }
