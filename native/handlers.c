@@ -142,6 +142,7 @@ static void record_reap(pid_t pid, int status, const event_t *peek) {
 int reap_all(void) {
   int n = 0;
   for (;;) {
+    if (reap_gate_yield()) break; /* a holder came: it reaps the rest */
     int status;
     pid_t pid;
     if (LOAD(&details)) {

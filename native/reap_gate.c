@@ -67,6 +67,14 @@ int reap_gated(void) {
   return n;
 }
 
+int reap_gate_yield(void) {
+  if (__atomic_load_n(&holds, SC) == 0) return 0;
+  /* before we leave (reaping drops to 0, which the holder waits for): the
+   * holder's exchange at release comes after, and sees it */
+  __atomic_store_n(&reap_deferred, 1, SC);
+  return 1;
+}
+
 void reap_hold(void) {
   __atomic_add_fetch(&holds, 1, SC);
   /* A reaper that looked before our increment may be in waitpid now: let it

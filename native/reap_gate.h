@@ -12,6 +12,10 @@
  * Every reaper goes through here. Async-signal-safe: sigprocmask, atomics,
  * reap_all. */
 int reap_gated(void);
+/* For reap_all, before each waitpid: 1 when a hold has come in meanwhile
+ * (the reaper stops and the holder reaps the rest at release), so a holder
+ * waits for one waitpid at most, not for a whole storm. Async-signal-safe. */
+int reap_gate_yield(void);
 /* Keep every child of ours unreaped until the matching reap_release.
  * Holds nest (a counter), may be taken from a handler, and must be short.
  * Async-signal-safe: atomics, sched_yield. */
