@@ -9,6 +9,7 @@
 
 #include "handlers.h"
 #include "napi_util.h"
+#include "reap_gate.h"
 
 /* setPolicy(map: Int32Array(65), toGroup, details) */
 napi_value js_set_policy(napi_env env, napi_callback_info info) {
@@ -96,7 +97,7 @@ napi_value js_install(napi_env env, napi_callback_info info) {
    * during start-up is delivered to our handler right here. */
   sigprocmask(SIG_UNBLOCK, &unblock, NULL);
   /* Orphans that died before the handler existed. */
-  if (reap_all() > 0) wake_js();
+  if (reap_gated() > 0) wake_js();
   return NULL;
 }
 

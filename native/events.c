@@ -9,6 +9,7 @@
 
 #include "handlers.h"
 #include "napi_util.h"
+#include "reap_gate.h"
 
 static size_t ring_tail; /* the one consumer: the JS thread */
 static const char *const EVENT_NAMES[EVENT_COUNT] = EVENT_NAMES_INIT;
@@ -88,14 +89,10 @@ napi_value js_drain(napi_env env, napi_callback_info info) {
  * dead"); the count reaped by this call. */
 napi_value js_reap_now(napi_env env, napi_callback_info info) {
   if (!no_args(env, info, "reapNow()")) return NULL;
-  /* Block SIGCHLD on this thread so its handler does not interleave here. */
-  sigset_t s, old;
-  sigemptyset(&s);
-  sigaddset(&s, SIGCHLD);
-  sigprocmask(SIG_BLOCK, &s, &old);
-  int n = reap_all();
-  sigprocmask(SIG_SETMASK, &old, NULL);
-  return num(env, n);
+  /* Through the gate (it blocks our signals meanwhile): never while a kill
+   * of a child by pid is under way. -1: a holder reaps instead. */
+  int n = reap_gated();
+  return num(env, n < 0 ? 0 : n);
 }
 
 /* stats(): counters for the summary line. */

@@ -142,6 +142,7 @@ static void record_reap(pid_t pid, int status, const event_t *peek) {
 int reap_all(void) {
   int n = 0;
   for (;;) {
+    if (reap_gate_yield()) break; /* a holder came: it reaps the rest */
     int status;
     pid_t pid;
     if (LOAD(&details)) {
@@ -304,16 +305,17 @@ void on_signal(int sig, siginfo_t *si, void *uctx) {
 }
 
 /* The SIGCHLD handler. Async-signal-safe: errno saved and restored;
- * reap_allowed, reap_all, wake_js, follow_program_stop. */
+ * reap_gated, wake_js, follow_program_stop. */
 void on_sigchld(int sig, siginfo_t *si, void *uctx) {
   (void)sig; (void)si; (void)uctx;
   int saved = errno;
-  if (!reap_allowed()) {
+  int n = reap_gated();
+  if (n < 0) {
     /* a hold is in force (reap_gate.c): its holder reaps at release */
     errno = saved;
     return;
   }
-  if (reap_all() > 0) wake_js();
+  if (n > 0) wake_js();
   follow_program_stop();
   errno = saved;
 }

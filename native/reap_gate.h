@@ -7,16 +7,22 @@
 
 #include <sys/types.h>
 
-/* Keep every child of ours unreaped until the matching reap_release: the
- * SIGCHLD handler defers its reaping meanwhile. Holds nest (a counter), may
- * be taken from a handler, and must be short. Async-signal-safe. */
+/* Reap every dead child (reap_all) unless a hold is in force; then the last
+ * holder reaps at release. The count reaped, or -1 when left to a holder.
+ * Every reaper goes through here. Async-signal-safe: sigprocmask, atomics,
+ * reap_all. */
+int reap_gated(void);
+/* For reap_all, before each waitpid: 1 when a hold has come in meanwhile
+ * (the reaper stops and the holder reaps the rest at release), so a holder
+ * waits for one waitpid at most, not for a whole storm. Async-signal-safe. */
+int reap_gate_yield(void);
+/* Keep every child of ours unreaped until the matching reap_release.
+ * Holds nest (a counter), may be taken from a handler, and must be short.
+ * Async-signal-safe: atomics, sched_yield. */
 void reap_hold(void);
-/* End a hold; the last one out reaps what the handler deferred.
- * Async-signal-safe: atomics, reap_all, wake_js, follow_program_stop. */
+/* End a hold; the last one out reaps what was deferred.
+ * Async-signal-safe: atomics, reap_gated, wake_js, follow_program_stop. */
 void reap_release(void);
-/* For the SIGCHLD handler: 1 when it may reap now, 0 when a hold is in
- * force (the holder reaps at release). Async-signal-safe. */
-int reap_allowed(void);
 
 /* Signal pid (or its process group, -pid) only while pid names an unreaped
  * child of ours, checked with reaping held: 0, or the errno (ESRCH once it

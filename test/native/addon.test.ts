@@ -522,6 +522,32 @@ t.test('reaping through drain(): orphans and the program, as subreaper', async (
   }
 })
 
+t.test('reaping under holds: killChild in a tight loop while 200 orphans die loses no reap and no exit', async (t) => {
+  const { result: r } = await scenario(
+    t,
+    `
+    init()
+    n.setSubreaper()
+    const s = n.spawn({ argv: ['sh', '-c', 'i=0; while [ $i -lt 200 ]; do ( (sleep 0.05) & ); i=$((i+1)); done; sleep 0.3; exit 9'], newGroup: true })
+    let holds = 0
+    while (!pull().some((e) => e.type === 'programExited')) {
+      for (let i = 0; i < 200; i++) { n.killChild(s.pid, 0, false); n.killGroup(s.pid, 0); holds += 2 }
+      await sleep(1)
+    }
+    await sleep(100)
+    pull()
+    const kids = fs.readdirSync('/proc').filter((d) => /^\\d+$/.test(d)).filter((d) => {
+      try { return fs.readFileSync('/proc/' + d + '/stat', 'latin1').split(') ')[1].split(' ')[1] === String(process.pid) } catch { return false }
+    })
+    out({ holds, exit: events.find((e) => e.type === 'programExited'), reaped: n.stats().reaped, kids })
+    `,
+  )
+  t.ok(r.holds > 1000, `${r.holds} holds taken meanwhile`)
+  t.equal(r.exit.status, 9 << 8, "the program's exit arrived")
+  t.equal(r.reaped, 201, 'every child reaped: the program and its 200 orphans')
+  t.same(r.kids, [], 'no zombie left behind a hold')
+})
+
 t.test('forwarding: standard and RT signals reach the program; events report it; group mode', async (t) => {
   for (const group of [false, true]) {
     const { result: r } = await scenario(
