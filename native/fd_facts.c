@@ -95,7 +95,7 @@ static int fd_stat(int fd, struct stat *st) {
  * the signal mask. */
 static void end_internal_child(const sigset_t *old) {
   STORE(&spawning, 0);
-  if (XCHG(&reap_deferred, 0) && reap_all() > 0) wake_js();
+  if (XCHG(&reap_deferred, 0)) reap_and_wake();
   sigprocmask(SIG_SETMASK, old, NULL);
 }
 

@@ -53,6 +53,13 @@ extern uint64_t own_drop_mask; /* bit sig-1: drop this signal when we raised it 
 extern int to_group;           /* 1 = kill(-pgid) instead of kill(pid) */
 extern int details;            /* 1 = read comm/starttime of reaped orphans */
 extern int job_control;        /* 1 = follow the program's stops (issue 13) */
+/* 1 = each orphan reaped becomes an event for JS (it logs them); 0 = only
+ * counted (orphans_total): in an orphan storm nothing wakes JS for a reap
+ * nobody will hear of. */
+extern int reap_events;
+/* 1 = of the details, only the name is wanted (read from proc_dir_fd) */
+extern int reap_name_only;
+extern int proc_dir_fd; /* /proc, opened by setReapEvents; -1: none */
 
 /* ---- the program ---- */
 
@@ -65,6 +72,7 @@ extern int program_status;
 extern int program_exit_pending;
 extern uint64_t pending_mask; /* signals that arrived before the program ran */
 extern uint64_t reaped_total, forwarded_total;
+extern uint64_t orphans_total; /* reaped, other than the program */
 extern int spawning;          /* 1 while spawn() has not stored child_pid */
 extern int reap_deferred;     /* a SIGCHLD came while spawning */
 extern pid_t self_pid;
@@ -72,6 +80,9 @@ extern pid_t self_pid;
 /* ---- waking JS ---- */
 extern uv_async_t wake_async;
 extern int wake_ready; /* 1 once wake_async is initialised */
+/* 1 while a wake for orphan reaps is pending or its batching window runs
+ * (binding.c): further reaps in that window add to the batch, no wake. */
+extern int wake_gate;
 
 /* ---- the spawned child ---- */
 
@@ -102,8 +113,10 @@ struct spawn_report {
 
 void ring_push(const event_t *ev);
 void wake_js(void);
+void wake_js_lazy(void);
 void fmt_uint(char *dst, unsigned long v);
 int reap_all(void);
+void reap_and_wake(void);
 void follow_program_stop(void);
 void flush_pending(void);
 void on_signal(int sig, siginfo_t *si, void *uctx);

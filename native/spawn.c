@@ -203,7 +203,7 @@ int spawn_program(const struct spawn_request *req, struct spawn_outcome *out) {
   }
   STORE(&spawning, 0);
   if (XCHG(&reap_deferred, 0)) {
-    if (reap_all() > 0) wake_js();
+    reap_and_wake();
     follow_program_stop();
   }
   if (pid > 0) flush_pending(); /* signals that arrived while starting go out now */

@@ -214,9 +214,9 @@ export class Supervisor {
 
   private finish(code: number, events: Events): number {
     const st = this.native.stats()
-    this.log.info('summary', `Exiting with ${code}: ${events.orphans} orphan(s) reaped, ${events.forwarded} signal(s) forwarded`, {
+    this.log.info('summary', `Exiting with ${code}: ${st.orphans} orphan(s) reaped, ${events.forwarded} signal(s) forwarded`, {
       code,
-      orphansReaped: events.orphans,
+      orphansReaped: st.orphans,
       signalsForwarded: events.forwarded,
       eventsDropped: st.dropped,
     })
