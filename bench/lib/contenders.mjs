@@ -90,7 +90,10 @@ export function versionOf(cmd) {
 
 /**
  * Each contender: how to start it for start-up, as a supervisor (not PID 1:
- * -s where the init has it), and as PID 1 of a PID namespace.
+ * -s where the init has it), and as PID 1 of a PID namespace; logModes: the
+ * flags of each logging mode it has for the orphan storm (w: a line per
+ * orphan; vv: tini's debug level, a line per orphan and per SIGCHLD; json:
+ * -w as JSON lines).
  */
 export function contenders(floorBin, tiniTs) {
   const list = []
@@ -101,7 +104,7 @@ export function contenders(floorBin, tiniTs) {
     idle: [floorBin, 'idle'],
   })
   if (which('tini')) {
-    list.push({ key: 'tini', label: 'tini', startup: ['tini', '-s', '--', 'true'], wrap: (p) => ['tini', '-s', '--', ...p], pid1: (p) => ['tini', '--', ...p], pid1w: (p) => ['tini', '-w', '--', ...p] })
+    list.push({ key: 'tini', label: 'tini', startup: ['tini', '-s', '--', 'true'], wrap: (p) => ['tini', '-s', '--', ...p], pid1: (p, f = []) => ['tini', ...f, '--', ...p], logModes: { w: ['-w'], vv: ['-vv'] } })
   }
   if (which('dumb-init')) {
     list.push({ key: 'dumb-init', label: 'dumb-init', startup: ['dumb-init', 'true'], wrap: (p) => ['dumb-init', ...p], pid1: (p) => ['dumb-init', ...p] })
@@ -110,6 +113,6 @@ export function contenders(floorBin, tiniTs) {
     list.push({ key: 'catatonit', label: 'catatonit', startup: ['catatonit', '--', 'true'], wrap: (p) => ['catatonit', '--', ...p], pid1: (p) => ['catatonit', '--', ...p] })
   }
   const t = tiniTs.cmd
-  list.push({ key: 'tini-ts', label: tiniTs.label, startup: [...t, '-s', '--', 'true'], wrap: (p) => [...t, '-s', '--', ...p], pid1: (p) => [...t, '--', ...p], pid1w: (p) => [...t, '-w', '--', ...p] })
+  list.push({ key: 'tini-ts', label: tiniTs.label, startup: [...t, '-s', '--', 'true'], wrap: (p) => [...t, '-s', '--', ...p], pid1: (p, f = []) => [...t, ...f, '--', ...p], logModes: { w: ['-w'], vv: ['-vv'], json: ['-w', '--log-format', 'json'] } })
   return list
 }

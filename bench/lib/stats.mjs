@@ -29,10 +29,13 @@ export function summarise(raw) {
       })
     }
     if (r.storm.length) Object.assign(x, { drainMs: median(r.storm.map((m) => m.drain_ms)), drainMaxMs: Math.max(...r.storm.map((m) => m.drain_ms)), peakZombies: Math.max(...r.storm.map((m) => m.peak)), createMs: median(r.storm.map((m) => m.create_ms)), stormN: r.storm.length })
-    // PID 1's own CPU (utime+stime) per reaped orphan, and its heap after the storm.
-    const perOrphan = (runs) => median(runs.map((m) => (m.init_cpu_ms * 1000) / m.orphans))
-    if (r.storm.length && r.storm[0].init_cpu_ms >= 0) Object.assign(x, { stormCpuUs: perOrphan(r.storm), stormAnonKiB: Math.max(...r.storm.map((m) => m.init_rss_anon_kib)) })
-    if (r.stormW.length && r.stormW[0].init_cpu_ms >= 0) Object.assign(x, { stormWCpuUs: perOrphan(r.stormW), stormWAnonKiB: Math.max(...r.stormW.map((m) => m.init_rss_anon_kib)), stormWDrainMs: median(r.stormW.map((m) => m.drain_ms)) })
+    // PID 1's own CPU (utime+stime) during the storm per reaped orphan (its
+    // start-up excluded), and its heap after the storm; in each logging mode.
+    const perOrphan = (runs) => median(runs.map((m) => (m.storm_cpu_ms * 1000) / m.orphans))
+    for (const [k, p] of [['storm', 'storm'], ['stormW', 'stormW'], ['stormVv', 'stormVv'], ['stormJson', 'stormJson']]) {
+      const runs = r[k] ?? []
+      if (runs.length && runs[0].storm_cpu_ms >= 0) Object.assign(x, { [`${p}CpuUs`]: perOrphan(runs), [`${p}AnonKiB`]: Math.max(...runs.map((m) => m.init_rss_anon_kib)), [`${p}HwmKiB`]: Math.max(...runs.map((m) => m.init_hwm_kib)), [`${p}N`]: runs.length })
+    }
     if (r.burst.length) Object.assign(x, { burstDrainMs: median(r.burst.map((m) => m.drain_ms)), burstPeak: Math.max(...r.burst.map((m) => m.peak)), burstN: r.burst.length })
     if (r.signal.length) Object.assign(x, { sigP50Us: quantile(r.signal, 0.5), sigP99Us: quantile(r.signal, 0.99), sigMeanUs: mean(r.signal), sigN: r.signal.length, sigLost: r.lost })
     x.errors = r.errors
