@@ -22,6 +22,8 @@
 #include <errno.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "dispositions.h"
@@ -171,6 +173,22 @@ static napi_value js_is_subreaper(napi_env env, napi_callback_info info) {
   return r;
 }
 
+/* childless(): true when this process has no child at all, alive or
+ * zombie: waitid(2) fails with ECHILD exactly then. One system call, and no
+ * /proc needed (reading every thread's /proc children file from JS cost
+ * about 0.4 ms at the end of each run). WNOWAIT: nothing is reaped here. */
+static napi_value js_childless(napi_env env, napi_callback_info info) {
+  if (!no_args(env, info, "childless()")) return NULL;
+  siginfo_t si;
+  memset(&si, 0, sizeof si);
+  int rc;
+  do rc = waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT);
+  while (rc < 0 && errno == EINTR);
+  napi_value r;
+  napi_get_boolean(env, rc < 0 && errno == ECHILD, &r);
+  return r;
+}
+
 static napi_value js_set_pdeathsig(napi_env env, napi_callback_info info) {
   ARGS(1);
   int64_t sig;
@@ -263,6 +281,7 @@ static napi_value init(napi_env env, napi_value exports) {
       FN("kill", js_kill),
       FN("setSubreaper", js_set_subreaper),
       FN("isSubreaper", js_is_subreaper),
+      FN("childless", js_childless),
       FN("setParentDeathSignal", js_set_pdeathsig),
       FN("ttyInfo", js_tty_info),
       FN("giveTerminal", js_give_terminal),

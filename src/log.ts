@@ -15,6 +15,7 @@ import * as fs from 'node:fs'
 import type { LogFormat } from './cli'
 import { escapeControl } from './escape'
 import { Errno, type NativeBinding } from './native'
+import { loadPino } from './pino-loader'
 
 export type Level = 'fatal' | 'warn' | 'info' | 'debug' | 'trace'
 /** Verbosity needed for each level: tini's scale (-v, -vv, -vvv). */
@@ -157,8 +158,7 @@ export class Logger {
 
   private instance(): import('pino').Logger {
     if (this.pino) return this.pino
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const pino = require('pino') as typeof import('pino')
+    const pino = loadPino()
     const writer = this.writer
     const pid = process.pid
     const dest = { write: (s: string) => writer.write(s) } // json only: text lines skip pino

@@ -151,6 +151,8 @@ export interface NativeBinding {
   kill(pid: number, signal: number): number
   setSubreaper(): void
   isSubreaper(): boolean
+  /** true when this process has no child at all (waitid: ECHILD) */
+  childless(): boolean
   setParentDeathSignal(signal: number): void
   ttyInfo(): TtyInfo
   /** tcsetpgrp(0, pgrp): 0 or errno */

@@ -149,6 +149,9 @@ export class FakeBinding implements NativeBinding {
   stats() {
     return { reaped: 0, orphans: this.orphans, forwarded: 0, dropped: this.dropped }
   }
+  childless(): boolean {
+    return ![...this.procs.values()].some((p) => p.ppid === this.initPid)
+  }
   setReapEvents(on: boolean, nameOnly: boolean): void {
     this.calls.push(`setReapEvents(${on}, ${nameOnly})`)
   }

@@ -396,6 +396,26 @@ t.test('exec failure is reported through the pipe even with stdin closed; the pr
   t.ok(r.fds.length >= 2, 'control: the program\'s descriptors were read')
 })
 
+t.test('childless(): false while a child exists (alive or a zombie), true once none is left', async (t) => {
+  const { result: r } = await scenario(
+    t,
+    `
+    n.onWake(() => pull())
+    init()
+    const before = n.childless()
+    const s = n.spawn({ argv: ['sleep', '0.3'], newGroup: true })
+    const alive = n.childless()
+    await until('program reaped', () => events.some((e) => e.type === 'programExited'))
+    const after = n.childless()
+    n.stopWake()
+    out({ before, alive, after })
+    `,
+  )
+  t.equal(r.before, true, 'no child yet')
+  t.equal(r.alive, false, 'control: the program running is a child')
+  t.equal(r.after, true, 'reaped: no child left')
+})
+
 t.test('setReapEvents(false): orphans are reaped and counted, with no event and no wake-up each', async (t) => {
   // control: the default (true) makes one event, and wakes the loop, per orphan
   for (const on of [true, false]) {
