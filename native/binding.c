@@ -41,7 +41,6 @@ static napi_value js_setup(napi_env env, napi_callback_info info) {
   /* Node 24 names its main thread "MainThread", which is what ps and
    * /proc/1/comm then show for PID 1; name it for what it is. */
   prctl(PR_SET_NAME, "tini-ts", 0, 0, 0);
-  ring_init();
   napi_value r;
   napi_create_object(env, &r);
   set_num(env, r, "sigrtmin", SIGRTMIN);

@@ -20,17 +20,10 @@ const char *event_name(int type) {
   return type > 0 && type < EVENT_COUNT ? EVENT_NAMES[type] : "";
 }
 
-void ring_init(void) {
-  static int ready;
-  if (ready) return; /* the handlers may already have pushed events to keep */
-  for (size_t i = 0; i < RING_SIZE; i++) ring[i].seq = i;
-  ready = 1;
-}
-
 /* The oldest event, left in the ring; 0 if there is none. */
 static int ring_peek(event_t *out) {
   slot_t *s = &ring[ring_tail & (RING_SIZE - 1)];
-  size_t seq = LOAD(&s->seq);
+  size_t seq = SLOT_SEQ(s, ring_tail & (RING_SIZE - 1));
   if ((intptr_t)seq - (intptr_t)(ring_tail + 1) < 0) return 0; /* empty (or being written) */
   *out = s->ev;
   return 1;
@@ -39,7 +32,7 @@ static int ring_peek(event_t *out) {
 /* Frees the slot ring_peek just read. */
 static void ring_skip(void) {
   slot_t *s = &ring[ring_tail & (RING_SIZE - 1)];
-  STORE(&s->seq, ring_tail + RING_SIZE);
+  SET_SLOT_SEQ(s, ring_tail & (RING_SIZE - 1), ring_tail + RING_SIZE);
   ring_tail++;
 }
 

@@ -3,7 +3,6 @@
 #define TINI_EVENTS_H
 #include <node_api.h>
 
-void ring_init(void);
 const char *event_name(int type);
 napi_value js_drain(napi_env env, napi_callback_info info);
 napi_value js_reap_now(napi_env env, napi_callback_info info);

@@ -56,13 +56,13 @@ void ring_push(const event_t *ev) {
   size_t pos = __atomic_load_n(&ring_head, __ATOMIC_RELAXED);
   for (;;) {
     slot_t *s = &ring[pos & (RING_SIZE - 1)];
-    size_t seq = LOAD(&s->seq);
+    size_t seq = SLOT_SEQ(s, pos & (RING_SIZE - 1));
     intptr_t dif = (intptr_t)seq - (intptr_t)pos;
     if (dif == 0) {
       if (__atomic_compare_exchange_n(&ring_head, &pos, pos + 1, 1, __ATOMIC_RELAXED,
                                       __ATOMIC_RELAXED)) {
         s->ev = *ev;
-        STORE(&s->seq, pos + 1);
+        SET_SLOT_SEQ(s, pos & (RING_SIZE - 1), pos + 1);
         return;
       }
     } else if (dif < 0) {

@@ -36,10 +36,16 @@ typedef struct {
   char comm[16];   /* EV_REAPED with details: command name */
 } event_t;
 
+/* A slot's sequence number, stored less the slot's index: Vyukov's queue
+ * starts slot i at seq i, which is then a stored 0, so the ring needs no
+ * initialising pass (which touched all of its pages, half a MiB, at every
+ * start: page faults and resident memory a run with no event never needs). */
 typedef struct {
-  size_t seq; /* atomic */
+  size_t seq; /* atomic; read and written through SLOT_SEQ / SET_SLOT_SEQ */
   event_t ev;
 } slot_t;
+#define SLOT_SEQ(s, idx) (LOAD(&(s)->seq) + (idx))
+#define SET_SLOT_SEQ(s, idx, v) STORE(&(s)->seq, (v) - (idx))
 
 #define RING_SIZE 8192 /* power of two */
 extern slot_t ring[RING_SIZE];
