@@ -18,6 +18,28 @@ export function summarise(raw) {
   for (const [key, r] of Object.entries(raw)) {
     const x = {}
     if (r.startup.length) Object.assign(x, { startupMs: median(r.startup), startupMinMs: Math.min(...r.startup), startupP90Ms: quantile(r.startup, 0.9), startupN: r.startup.length, startupCpuMs: median(r.startupCpu) })
+    if (r.startupPid1?.length) Object.assign(x, { startupPid1Ms: median(r.startupPid1), startupPid1CpuMs: median(r.startupPid1Cpu), startupPid1N: r.startupPid1.length })
+    if (r.probe?.length) {
+      const ok = r.probe.filter((p) => p.status === '0')
+      Object.assign(x, {
+        probeP50Ms: quantile(r.probe.map((p) => p.wallMs), 0.5),
+        probeP95Ms: quantile(r.probe.map((p) => p.wallMs), 0.95),
+        probeCpuMs: median(r.probe.map((p) => p.cpuMs)),
+        probeRssKiB: median(r.probe.map((p) => p.maxRssKiB)),
+        probeN: r.probe.length,
+        probeFailed: r.probe.length - ok.length,
+      })
+    }
+    if (r.hung?.length) {
+      Object.assign(x, {
+        hungP50Ms: median(r.hung.map((p) => p.wallMs)),
+        hungMaxMs: Math.max(...r.hung.map((p) => p.wallMs)),
+        hungStatuses: [...new Set(r.hung.map((p) => p.status))],
+        hungLeft: r.hung.flatMap((p) => p.left),
+        hungN: r.hung.length,
+      })
+    }
+    if (r.window?.length) Object.assign(x, { windowMs: median(r.window), windowN: r.window.length })
     if (r.memory.length) {
       Object.assign(x, {
         rssAnonKiB: median(r.memory.map((m) => m.rssAnonKiB)),
