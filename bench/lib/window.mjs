@@ -14,7 +14,7 @@ export function buildSigwindow() {
   return bin
 }
 
-const forwarded = (bin, c, delayMs) => run(bin, ['15', String(Math.round(delayMs * 1000)), ...c.wrap(['sleep', '1'])], { timeout: 30000 }).stdout.trim() === 'exit 143'
+const forwarded = (bin, c, delayMs) => run(bin, ['15', String(Math.round(delayMs * 1000)), ...c.wrap(['sleep', '5'])], { timeout: 30000 }).stdout.trim() === 'exit 143'
 
 /**
  * The window in ms: the least delay after exec from which SIGTERM is
