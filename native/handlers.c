@@ -1,16 +1,17 @@
 /*
- * handlers.c: exactly the code that runs inside a signal handler or in the
- * spawned child between clone(2) and execve(2), and nothing else.
+ * handlers.c: exactly the code that runs inside a signal handler, and
+ * nothing else.
  *
- * Both places may call only async-signal-safe functions (signal-safety(7)):
- * a handler interrupts Node anywhere, on any of its threads, possibly while
- * it holds malloc's lock; the child shares the parent's memory (CLONE_VM)
- * until it execs. So every function here is marked with the calls it makes,
+ * It may call only async-signal-safe functions (signal-safety(7)): a handler
+ * interrupts Node anywhere, on any of its threads, possibly while it holds
+ * malloc's lock. So every function here is marked with the calls it makes,
  * each of which signal-safety(7) lists (or is a plain system call, or a
  * lock-free atomic), and none allocates, locks, or uses stdio. Signals reach
  * any thread, so a handler may run on several threads at once: the shared
  * state is atomics and a lock-free ring (Vyukov's bounded MPMC queue) that
  * hands events to the single JS consumer (events.c).
+ *
+ * The spawned child's code, held to the same rules, is in child.c.
  *
  * The rules these handlers apply, and why each lives here rather than in
  * TypeScript, are listed in README.md ("How it works").
@@ -33,15 +34,20 @@ uint64_t own_drop_mask;
 int to_group;
 int details;
 int job_control;
+int reap_events = 1;
+int reap_name_only;
+int proc_dir_fd = -1;
 pid_t child_pid;
 int child_alive;
 int program_status = -1;
 int program_exit_pending;
 uint64_t pending_mask;
 uint64_t reaped_total, forwarded_total;
+uint64_t orphans_total;
 pid_t self_pid;
 uv_async_t wake_async;
 int wake_ready;
+int wake_gate;
 
 /* ---- the ring and the wake-up -------------------------------------------- */
 
@@ -50,13 +56,13 @@ void ring_push(const event_t *ev) {
   size_t pos = __atomic_load_n(&ring_head, __ATOMIC_RELAXED);
   for (;;) {
     slot_t *s = &ring[pos & (RING_SIZE - 1)];
-    size_t seq = LOAD(&s->seq);
+    size_t seq = SLOT_SEQ(s, pos & (RING_SIZE - 1));
     intptr_t dif = (intptr_t)seq - (intptr_t)pos;
     if (dif == 0) {
       if (__atomic_compare_exchange_n(&ring_head, &pos, pos + 1, 1, __ATOMIC_RELAXED,
                                       __ATOMIC_RELAXED)) {
         s->ev = *ev;
-        STORE(&s->seq, pos + 1);
+        SET_SLOT_SEQ(s, pos & (RING_SIZE - 1), pos + 1);
         return;
       }
     } else if (dif < 0) {
@@ -75,6 +81,14 @@ void wake_js(void) {
   if (LOAD(&wake_ready)) uv_async_send(&wake_async);
 }
 
+/* For what may wait a few ms (orphan reaps to log): the first of a batch
+ * wakes JS, the rest of the window joins it (binding.c opens the gate
+ * again). The reaps themselves are never delayed: they are done already.
+ * Async-signal-safe: atomics, wake_js. */
+void wake_js_lazy(void) {
+  if (LOAD(&wake_ready) && XCHG(&wake_gate, 1) == 0) uv_async_send(&wake_async);
+}
+
 /* Async-signal-safe: arithmetic on caller memory only. */
 void fmt_uint(char *dst, unsigned long v) {
   char tmp[24];
@@ -86,10 +100,32 @@ void fmt_uint(char *dst, unsigned long v) {
 
 /* ---- reaping ------------------------------------------------------------- */
 
+/* Only the name, from /proc/PID/comm: text lines need no age, and the
+ * kernel makes the one-line comm file for much less than the 52 fields of
+ * stat (in an orphan storm with -w, this read is most of the cost per
+ * orphan). Relative to a descriptor of /proc opened beforehand, which
+ * spares the walk from /. Async-signal-safe: openat, read, close, strcat. */
+static void read_comm(pid_t pid, event_t *ev) {
+  char path[32];
+  fmt_uint(path, (unsigned long)pid);
+  strcat(path, "/comm");
+  int fd = openat(LOAD(&proc_dir_fd), path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  ssize_t n = read(fd, ev->comm, sizeof ev->comm - 1);
+  close(fd);
+  if (n <= 0) return;
+  if (ev->comm[n - 1] == '\n') n--; /* the file is the name and a newline */
+  ev->comm[n] = 0;
+}
+
 /* comm and starttime of a zombie from /proc/PID/stat (proc(5)).
  * Async-signal-safe: open, read, close, strcat, strchr, strrchr, memcpy
  * (strcat and friends are listed since POSIX.1-2016). */
 static void read_stat(pid_t pid, event_t *ev) {
+  if (LOAD(&reap_name_only) && LOAD(&proc_dir_fd) >= 0) {
+    read_comm(pid, ev);
+    return;
+  }
   char path[40] = "/proc/";
   fmt_uint(path + 6, (unsigned long)pid);
   strcat(path, "/stat");
@@ -118,34 +154,52 @@ static void read_stat(pid_t pid, event_t *ev) {
   ev->start = v;
 }
 
+/* What a reap asks of JS (reap_all's *wake). */
+#define WAKE_LAZY 1   /* an orphan's event: may join a batch */
+#define WAKE_NOW 2    /* the program's exit: at once */
+
 /* The program's status goes to its own slot (lossless), an orphan's to the
- * ring. Async-signal-safe: atomics, memset, ring_push. */
-static void record_reap(pid_t pid, int status, const event_t *peek) {
+ * ring, or only to the count when nobody logs it. Returns WAKE_*, or 0.
+ * Async-signal-safe: atomics, memset, ring_push. */
+static int record_reap(pid_t pid, int status, const event_t *peek) {
   ADD(&reaped_total, 1);
   if (pid == LOAD(&child_pid)) {
     STORE(&program_status, status);
     STORE(&child_alive, 0);
     STORE(&program_exit_pending, 1); /* after the status: drain() reads it then */
-    return;
+    return WAKE_NOW;
   }
+  ADD(&orphans_total, 1);
+  if (!LOAD(&reap_events)) return 0;
   event_t ev;
   if (peek) ev = *peek; else memset(&ev, 0, sizeof ev);
   ev.type = EV_REAPED;
   ev.pid = pid;
   ev.status = status;
   ring_push(&ev);
+  return WAKE_LAZY;
+}
+
+/* Wake JS as the reaps asked (reap_all's *wake): at once for the program,
+ * lazily for orphans to log, not at all for orphans only counted.
+ * Async-signal-safe: wake_js, wake_js_lazy. */
+void wake_for_reaps(int wake) {
+  if (wake & WAKE_NOW) wake_js();
+  else if (wake & WAKE_LAZY) wake_js_lazy();
 }
 
 /* Reap every child that is dead now: waitpid(-1, WNOHANG) until it says no
- * more, as SIGCHLD does not queue (one signal may stand for many exits).
+ * more, as SIGCHLD does not queue (one signal may stand for many exits);
+ * what JS must hear of is or-ed into *wake. The name and age of the reaped
+ * are read only when JS will log them.
  * Async-signal-safe: waitid, waitpid, read_stat, record_reap. */
-int reap_all(void) {
+int reap_all(int *wake) {
   int n = 0;
   for (;;) {
     if (reap_gate_yield()) break; /* a holder came: it reaps the rest */
     int status;
     pid_t pid;
-    if (LOAD(&details)) {
+    if (LOAD(&details) && LOAD(&reap_events)) {
       /* Peek first (WNOWAIT) so the zombie's /proc entry is still there. */
       siginfo_t si;
       memset(&si, 0, sizeof si);
@@ -160,12 +214,12 @@ int reap_all(void) {
       read_stat(si.si_pid, &peek);
       pid = waitpid(si.si_pid, &status, WNOHANG);
       if (pid <= 0) continue; /* another thread's handler took it */
-      record_reap(pid, status, &peek);
+      *wake |= record_reap(pid, status, &peek);
     } else {
       pid = waitpid(-1, &status, WNOHANG);
       if (pid < 0 && errno == EINTR) continue;
       if (pid <= 0) break; /* 0: children alive, none dead; -1 ECHILD: none */
-      record_reap(pid, status, NULL);
+      *wake |= record_reap(pid, status, NULL);
     }
     n++;
   }
@@ -315,85 +369,6 @@ void on_sigchld(int sig, siginfo_t *si, void *uctx) {
     errno = saved;
     return;
   }
-  if (n > 0) wake_js();
   follow_program_stop();
   errno = saved;
-}
-
-/* ---- the spawned child, between clone(2) and execve(2) -------------------- */
-
-/* The child shares the parent's memory (CLONE_VM) but has its own handlers,
- * mask and descriptor table (no CLONE_SIGHAND, no CLONE_FILES), as in
- * posix_spawn. All it needs was prepared by the parent (spawn.c): the PATH
- * search's candidates, the /bin/sh argv, the environment.
- * Async-signal-safe: getpid, setpgid, tcsetpgrp, getpgrp, sigaction, fcntl,
- * sigemptyset, sigprocmask, execve, write, _exit, fmt_uint. */
-int child_after_clone(void *arg) {
-  struct spawn_job *job = arg;
-  int step = STEP_NONE, err = 0;
-  /* getpid(2) is a system call (glibc caches nothing since 2.25): this
-   * child's pid, the one the program keeps after exec. */
-  if (job->listen_pid_digits) fmt_uint(job->listen_pid_digits, (unsigned long)getpid());
-  if (job->new_group) {
-    step = STEP_SETPGID;
-    if (setpgid(0, 0) < 0) goto fail;
-    /* SIGTTOU is blocked here, so tcsetpgrp from a background group works
-     * (tcsetpgrp(3)); done in the child so the program never runs in the
-     * background (see tini's isolate_child). */
-    if (job->take_tty) {
-      step = STEP_TCSETPGRP;
-      if (tcsetpgrp(STDIN_FILENO, getpgrp()) < 0 && errno != ENOTTY && errno != ENXIO) goto fail;
-    }
-  }
-  /* Every disposition to default: exec keeps SIG_IGN (Node ignores SIGPIPE
-   * and SIGXFSZ, TS has us ignore SIGTTIN/SIGTTOU); handlers reset anyway. */
-  struct sigaction dfl;
-  memset(&dfl, 0, sizeof dfl);
-  dfl.sa_handler = SIG_DFL;
-  for (int sig = 1; sig < MAX_SIG; sig++) {
-    if (sig == SIGKILL || sig == SIGSTOP) continue;
-    sigaction(sig, &dfl, NULL); /* EINVAL for glibc's internal 32/33: fine */
-  }
-  /* Node marks fds 0-15 close-on-exec at start: give the program its stdio
-   * and the inherited descriptors TS chose. */
-  for (long i = -3; i < (long)job->nkeep; i++) {
-    int fd = i < 0 ? (int)i + 3 : job->keep[i];
-    int fl = fcntl(fd, F_GETFD);
-    if (fl >= 0 && (fl & FD_CLOEXEC)) fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
-  }
-  sigset_t empty;
-  sigemptyset(&empty);
-  sigprocmask(SIG_SETMASK, &empty, NULL);
-  step = STEP_EXEC;
-  /* execvp(3)'s loop over the candidates the parent found (glibc
-   * posix/execvpe.c): ENOEXEC runs the file under /bin/sh (a script without
-   * #!, as tini's execvp does); EACCES is remembered and reported if no later
-   * candidate works; ENOENT, ENOTDIR and the like try the next; any other
-   * error ends the search. */
-  int eacces = 0;
-  err = job->search_errno;
-  for (char **c = job->candidates; *c; c++) {
-    execve(*c, job->argv, job->envp);
-    err = errno;
-    if (err == ENOEXEC) {
-      job->sh_argv[1] = *c;
-      execve(job->sh_argv[0], job->sh_argv, job->envp);
-      err = errno;
-    }
-    if (err == EACCES) eacces = 1;
-    else if (err != ENOENT && err != ESTALE && err != ENOTDIR && err != ENODEV && err != ETIMEDOUT) break;
-  }
-  if (eacces && (err == ENOENT || err == ESTALE || err == ENOTDIR || err == ENODEV || err == ETIMEDOUT)) err = EACCES;
-  goto report;
-fail:
-  err = errno;
-report:
-  job->failed_errno = err;
-  job->failed_step = step;
-  if (job->report_fd >= 0) {
-    struct spawn_report r = {step, err};
-    /* 8 bytes < PIPE_BUF: written whole, or not at all (pipe(7)) */
-    while (write(job->report_fd, &r, sizeof r) < 0 && errno == EINTR) {}
-  }
-  _exit(CHILD_EXEC_FAILED);
 }

@@ -36,10 +36,16 @@ typedef struct {
   char comm[16];   /* EV_REAPED with details: command name */
 } event_t;
 
+/* A slot's sequence number, stored less the slot's index: Vyukov's queue
+ * starts slot i at seq i, which is then a stored 0, so the ring needs no
+ * initialising pass (which touched all of its pages, half a MiB, at every
+ * start: page faults and resident memory a run with no event never needs). */
 typedef struct {
-  size_t seq; /* atomic */
+  size_t seq; /* atomic; read and written through SLOT_SEQ / SET_SLOT_SEQ */
   event_t ev;
 } slot_t;
+#define SLOT_SEQ(s, idx) (LOAD(&(s)->seq) + (idx))
+#define SET_SLOT_SEQ(s, idx, v) STORE(&(s)->seq, (v) - (idx))
 
 #define RING_SIZE 8192 /* power of two */
 extern slot_t ring[RING_SIZE];
@@ -53,6 +59,13 @@ extern uint64_t own_drop_mask; /* bit sig-1: drop this signal when we raised it 
 extern int to_group;           /* 1 = kill(-pgid) instead of kill(pid) */
 extern int details;            /* 1 = read comm/starttime of reaped orphans */
 extern int job_control;        /* 1 = follow the program's stops (issue 13) */
+/* 1 = each orphan reaped becomes an event for JS (it logs them); 0 = only
+ * counted (orphans_total): in an orphan storm nothing wakes JS for a reap
+ * nobody will hear of. */
+extern int reap_events;
+/* 1 = of the details, only the name is wanted (read from proc_dir_fd) */
+extern int reap_name_only;
+extern int proc_dir_fd; /* /proc, opened by setReapEvents; -1: none */
 
 /* ---- the program ---- */
 
@@ -65,11 +78,15 @@ extern int program_status;
 extern int program_exit_pending;
 extern uint64_t pending_mask; /* signals that arrived before the program ran */
 extern uint64_t reaped_total, forwarded_total;
+extern uint64_t orphans_total; /* reaped, other than the program */
 extern pid_t self_pid;
 
 /* ---- waking JS ---- */
 extern uv_async_t wake_async;
 extern int wake_ready; /* 1 once wake_async is initialised */
+/* 1 while a wake for orphan reaps is pending or its batching window runs
+ * (binding.c): further reaps in that window add to the batch, no wake. */
+extern int wake_gate;
 
 /* ---- the spawned child ---- */
 
@@ -100,8 +117,10 @@ struct spawn_report {
 
 void ring_push(const event_t *ev);
 void wake_js(void);
+void wake_js_lazy(void);
 void fmt_uint(char *dst, unsigned long v);
-int reap_all(void);
+int reap_all(int *wake);
+void wake_for_reaps(int wake);
 void follow_program_stop(void);
 void flush_pending(void);
 void on_signal(int sig, siginfo_t *si, void *uctx);

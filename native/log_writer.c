@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
@@ -120,6 +121,35 @@ napi_value js_log_start(napi_env env, napi_callback_info info) {
   }
   log_started = 1;
   return num(env, 0);
+}
+
+/* Appending lines from C (events.c formats reap lines itself): open a batch,
+ * put lines while they fit, close it (one wake-up of the writer for the
+ * batch). JS thread only, like logWrite. */
+int log_batch_begin(void) {
+  if (!log_started) return 0;
+  uv_mutex_lock(&log_mu);
+  if (log_broken) {
+    uv_mutex_unlock(&log_mu);
+    return 0;
+  }
+  return 1;
+}
+
+/* Under the batch's lock: 1 if the line was queued, 0 if it does not fit. */
+int log_batch_put(const char *s, size_t len) {
+  if (log_len + len > LOG_CAP) return 0;
+  size_t tail = (log_head + log_len) % LOG_CAP;
+  size_t first = LOG_CAP - tail < len ? LOG_CAP - tail : len;
+  memcpy(log_ring + tail, s, first);
+  memcpy(log_ring, s + first, len - first);
+  log_len += len;
+  return 1;
+}
+
+void log_batch_end(int queued) {
+  if (queued) uv_cond_broadcast(&log_cv);
+  uv_mutex_unlock(&log_mu);
 }
 
 /* logWrite(text): queue it; false if it does not fit (or stderr is gone). */

@@ -49,11 +49,11 @@ int reap_gated(void) {
   sigset_t all, old;
   sigfillset(&all);
   sigprocmask(SIG_SETMASK, &all, &old);
-  int n = -1;
+  int n = -1, wake = 0;
   for (;;) {
     __atomic_add_fetch(&reaping, 1, SC);
     if (__atomic_load_n(&holds, SC) == 0) {
-      n = reap_all();
+      n = reap_all(&wake);
       __atomic_sub_fetch(&reaping, 1, SC);
       break;
     }
@@ -64,6 +64,7 @@ int reap_gated(void) {
     if (__atomic_load_n(&holds, SC) > 0) break;
   }
   sigprocmask(SIG_SETMASK, &old, NULL);
+  wake_for_reaps(wake);
   return n;
 }
 
@@ -86,7 +87,7 @@ void reap_hold(void) {
 void reap_release(void) {
   if (__atomic_sub_fetch(&holds, 1, SC) != 0) return; /* the last one out reaps */
   if (__atomic_exchange_n(&reap_deferred, 0, SC)) {
-    if (reap_gated() > 0) wake_js();
+    reap_gated();
     follow_program_stop();
   }
 }

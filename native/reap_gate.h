@@ -8,9 +8,9 @@
 #include <sys/types.h>
 
 /* Reap every dead child (reap_all) unless a hold is in force; then the last
- * holder reaps at release. The count reaped, or -1 when left to a holder.
- * Every reaper goes through here. Async-signal-safe: sigprocmask, atomics,
- * reap_all. */
+ * holder reaps at release. Wakes JS as the reaps ask. The count reaped, or
+ * -1 when left to a holder. Every reaper goes through here.
+ * Async-signal-safe: sigprocmask, atomics, reap_all, wake_for_reaps. */
 int reap_gated(void);
 /* For reap_all, before each waitpid: 1 when a hold has come in meanwhile
  * (the reaper stops and the holder reaps the rest at release), so a holder
@@ -21,7 +21,7 @@ int reap_gate_yield(void);
  * Async-signal-safe: atomics, sched_yield. */
 void reap_hold(void);
 /* End a hold; the last one out reaps what was deferred.
- * Async-signal-safe: atomics, reap_gated, wake_js, follow_program_stop. */
+ * Async-signal-safe: atomics, reap_gated, follow_program_stop. */
 void reap_release(void);
 
 /* Signal pid (or its process group, -pid) only while pid names an unreaped

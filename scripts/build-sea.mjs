@@ -52,7 +52,7 @@
 import { createHash } from 'node:crypto'
 import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
-import { createRequire } from 'node:module'
+import { createRequire, isBuiltin } from 'node:module'
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { HOST_ARCH, ARCHES, ensureRuntime, runnerFor } from './runtime.mjs'
@@ -134,7 +134,11 @@ function sha256(buf) {
   return createHash('sha256').update(buf).digest('hex')
 }
 
-async function bundle(entry, outFile, defines) {
+/** Modules the main script loads only on some runs (src/pino-loader.ts):
+ * bundled apart as SEA assets, kept out of the main script. */
+const LAZY_ASSETS = { pino: 'pino.cjs' }
+
+export async function bundle(entry, outFile, defines) {
   const esbuild = await import('esbuild')
   await esbuild.build({
     entryPoints: [entry],
@@ -152,8 +156,44 @@ async function bundle(entry, outFile, defines) {
     define: defines,
     // a SEA's require() only loads built-ins: everything else must be inside,
     // except node-gyp-build, which src/native-loader.ts needs on the npm route only
-    external: ['node-gyp-build'],
+    external: ['node-gyp-build', ...Object.keys(LAZY_ASSETS)],
   })
+  plainBuiltinRequires(outFile)
+  // each lazy module the main script asks for, as one CJS file beside it
+  const text = fs.readFileSync(outFile, 'utf8')
+  const assets = {}
+  for (const [mod, asset] of Object.entries(LAZY_ASSETS)) {
+    if (!text.includes(`require("${mod}")`)) continue
+    const file = path.join(path.dirname(outFile), asset)
+    await esbuild.build({ entryPoints: [require.resolve(mod)], outfile: file, bundle: true, platform: 'node', format: 'cjs', target: 'node24', minifySyntax: true, legalComments: 'none', logLevel: 'warning' })
+    plainBuiltinRequires(file)
+    assets[asset] = file
+  }
+  return assets
+}
+
+/**
+ * esbuild turns `import * as fs from 'node:fs'` into
+ * `fs = __toESM(require("node:fs"))`, which copies every property of the
+ * module into a new object with a getter each: for node:fs, ~100 properties,
+ * done by the interpreter (--jitless) during start-up, once per importing
+ * module (about 1.5 ms of CPU measured). A namespace import of a built-in
+ * needs no copy: the module object has every name. So, in the bundle, such a
+ * require of a built-in stays plain. Only valid while nothing reads
+ * `.default` of one (a default import would): checked here.
+ */
+export function plainBuiltinRequires(file) {
+  const src = fs.readFileSync(file, 'utf8')
+  const names = []
+  const out = src.replace(/\b([\w$]+) = __toESM\(require\("((?:node:)?[a-z_]+)"\)\)/g, (m, name, mod) => {
+    if (!isBuiltin(mod)) return m
+    names.push(name)
+    return `${name} = require("${mod}")`
+  })
+  for (const n of names) {
+    if (new RegExp(`\\b${n.replace(/\$/g, '\\$')}\\.default\\b`).test(out)) throw new Error(`bundle: ${n}.default is read: a default import of a built-in needs esbuild's __toESM`)
+  }
+  fs.writeFileSync(file, out)
 }
 
 export async function buildSea(opts) {
@@ -187,9 +227,10 @@ export async function buildSea(opts) {
 
     // 1. one CJS file: the SEA's require() loads built-ins only
     let main = opts.entry
+    let lazyAssets = {}
     if (opts.bundle) {
       main = path.join(work, 'main.cjs')
-      await bundle(opts.entry, main, {
+      lazyAssets = await bundle(opts.entry, main, {
         // checked by src/native-loader.ts before it dlopens an extracted copy
         __TINI_NATIVE_SHA256__: JSON.stringify(addonHash),
       })
@@ -209,7 +250,7 @@ export async function buildSea(opts) {
       // environment itself is untouched, so the supervised program still gets it
       execArgvExtension: 'none',
       execArgv: opts.execArgv,
-      assets: addonBuf ? { [ADDON_NAME]: opts.addon } : {},
+      assets: { ...(addonBuf ? { [ADDON_NAME]: opts.addon } : {}), ...lazyAssets },
     }
     const cfgFile = path.join(work, 'sea-config.json')
     fs.writeFileSync(cfgFile, JSON.stringify(seaConfig, null, 2))
@@ -226,7 +267,7 @@ export async function buildSea(opts) {
       throw new Error(`node --experimental-sea-config failed (${gen.status ?? gen.signal}):\n${gen.stderr}${gen.stdout}`)
     }
     const blobBuf = fs.readFileSync(blob)
-    log(`blob ${(blobBuf.length / 1024).toFixed(0)} KiB (linux-${arch}, code cache ${codeCache ? 'on' : 'off'}, asset ${addonBuf ? ADDON_NAME : 'none'})`)
+    log(`blob ${(blobBuf.length / 1024).toFixed(0)} KiB (linux-${arch}, code cache ${codeCache ? 'on' : 'off'}, assets ${Object.keys(seaConfig.assets).join(', ') || 'none'})`)
 
     // 3. copy the runtime and inject the blob (postject flips the SEA fuse)
     const tmpExe = path.join(work, path.basename(opts.out))

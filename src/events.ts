@@ -10,6 +10,9 @@ import { Errno, SIGNAL_HELD, type NativeBinding, type NativeEvent, type ProgramE
 import { processAgeSeconds, readUptime } from './proc'
 import { signalName, type RtRange } from './signals'
 
+/** The start of an orphan's reap line (the addon may write it, see listen). */
+const REAPED = 'Reaped zombie process with pid='
+
 /** A promise with its resolver, settled at most once. */
 class Once<T> {
   readonly promise: Promise<T>
@@ -26,8 +29,6 @@ class Once<T> {
 }
 
 export class Events {
-  /** orphans reaped (not the program) */
-  orphans = 0
   /** signals passed on to the program (not dropped, not failed) */
   forwarded = 0
   private readonly exit = new Once<ProgramExitedEvent>()
@@ -41,8 +42,18 @@ export class Events {
     private readonly clockTicks: number,
   ) {}
 
-  /** Every wake-up of the handlers drains their ring into handle(). */
+  /** Every wake-up of the handlers drains their ring into handle(). An
+   * orphan's reap is an event only when a line is logged for it (-w, -vvv):
+   * otherwise the addon only counts it, and JS is not woken per orphan in a
+   * storm. With -w in text format the addon writes those lines itself (the
+   * fixed line this class would write), so JS is woken only for the rest. */
   listen(): void {
+    const level = this.cfg.warnOnReap ? 'warn' : 'debug'
+    const logged = this.log.enabled(level)
+    // JSON lines carry the orphan's age too; text lines only its name
+    this.native.setReapEvents(logged, this.log.format === 'text')
+    // -vvv also logs "Received SIGCHLD" per batch: that needs the events here
+    if (logged && !this.log.enabled('debug')) this.log.delegateLines(level, REAPED)
     this.native.onWake(() => this.drain())
   }
 
@@ -93,7 +104,6 @@ export class Events {
   }
 
   private onReaped(ev: ReapedEvent): void {
-    this.orphans++
     const level = this.cfg.warnOnReap ? 'warn' : 'debug'
     if (!this.log.enabled(level)) return
     // Text lines carry only the message: the fields (and the /proc/uptime
@@ -103,7 +113,7 @@ export class Events {
       fields = { pid: ev.pid, comm: ev.comm || undefined, ...decodeWaitStatus(ev.status) }
       if (ev.start > 0) fields.livedMs = this.livedMs(ev.start)
     }
-    const msg = `Reaped zombie process with pid=${ev.pid}${ev.comm ? ` (${ev.comm})` : ''}`
+    const msg = `${REAPED}${ev.pid}${ev.comm ? ` (${ev.comm})` : ''}`
     this.log.log(level, 'reaped', msg, fields)
   }
 

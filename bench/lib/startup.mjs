@@ -1,9 +1,13 @@
 // Start-up: bench/fixtures/startup forks and execs the init, timing fork -> waitpid.
 import { run } from './common.mjs'
 
-/** Start-up: wall time of INIT running `true` (the floor: running nothing). */
-export function measureStartup(fx, c, n, into = [], cpu = undefined) {
-  const r = run(fx.startup, [String(n), ...c.startup], { timeout: 60000 + n * 11000 })
+/** As PID 1 of a new PID namespace: unshare(1), through a user namespace
+ * when not root (the floor goes through the same). */
+export const asPid1 = (cmd) => ['unshare', ...(process.getuid?.() === 0 ? [] : ['--user', '--map-root-user']), '--pid', '--fork', ...cmd]
+
+/** Start-up: wall and CPU time of cmd (INIT running `true`; the floor: running nothing). */
+export function measureStartup(fx, cmd, n, into = [], cpu = undefined) {
+  const r = run(fx.startup, [String(n), ...cmd], { timeout: 60000 + n * 11000 })
   for (const line of r.stdout.split('\n')) {
     const m = /^(\d+) (\d+)$/.exec(line.trim())
     if (m) {

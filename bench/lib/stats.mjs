@@ -18,6 +18,28 @@ export function summarise(raw) {
   for (const [key, r] of Object.entries(raw)) {
     const x = {}
     if (r.startup.length) Object.assign(x, { startupMs: median(r.startup), startupMinMs: Math.min(...r.startup), startupP90Ms: quantile(r.startup, 0.9), startupN: r.startup.length, startupCpuMs: median(r.startupCpu) })
+    if (r.startupPid1?.length) Object.assign(x, { startupPid1Ms: median(r.startupPid1), startupPid1CpuMs: median(r.startupPid1Cpu), startupPid1N: r.startupPid1.length })
+    if (r.probe?.length) {
+      const ok = r.probe.filter((p) => p.status === '0')
+      Object.assign(x, {
+        probeP50Ms: quantile(r.probe.map((p) => p.wallMs), 0.5),
+        probeP95Ms: quantile(r.probe.map((p) => p.wallMs), 0.95),
+        probeCpuMs: median(r.probe.map((p) => p.cpuMs)),
+        probeRssKiB: median(r.probe.map((p) => p.maxRssKiB)),
+        probeN: r.probe.length,
+        probeFailed: r.probe.length - ok.length,
+      })
+    }
+    if (r.hung?.length) {
+      Object.assign(x, {
+        hungP50Ms: median(r.hung.map((p) => p.wallMs)),
+        hungMaxMs: Math.max(...r.hung.map((p) => p.wallMs)),
+        hungStatuses: [...new Set(r.hung.map((p) => p.status))],
+        hungLeft: r.hung.flatMap((p) => p.left),
+        hungN: r.hung.length,
+      })
+    }
+    if (r.window?.length) Object.assign(x, { windowMs: median(r.window), windowN: r.window.length })
     if (r.memory.length) {
       Object.assign(x, {
         rssAnonKiB: median(r.memory.map((m) => m.rssAnonKiB)),
@@ -29,10 +51,13 @@ export function summarise(raw) {
       })
     }
     if (r.storm.length) Object.assign(x, { drainMs: median(r.storm.map((m) => m.drain_ms)), drainMaxMs: Math.max(...r.storm.map((m) => m.drain_ms)), peakZombies: Math.max(...r.storm.map((m) => m.peak)), createMs: median(r.storm.map((m) => m.create_ms)), stormN: r.storm.length })
-    // PID 1's own CPU (utime+stime) per reaped orphan, and its heap after the storm.
-    const perOrphan = (runs) => median(runs.map((m) => (m.init_cpu_ms * 1000) / m.orphans))
-    if (r.storm.length && r.storm[0].init_cpu_ms >= 0) Object.assign(x, { stormCpuUs: perOrphan(r.storm), stormAnonKiB: Math.max(...r.storm.map((m) => m.init_rss_anon_kib)) })
-    if (r.stormW.length && r.stormW[0].init_cpu_ms >= 0) Object.assign(x, { stormWCpuUs: perOrphan(r.stormW), stormWAnonKiB: Math.max(...r.stormW.map((m) => m.init_rss_anon_kib)), stormWDrainMs: median(r.stormW.map((m) => m.drain_ms)) })
+    // PID 1's own CPU (utime+stime) during the storm per reaped orphan (its
+    // start-up excluded), and its heap after the storm; in each logging mode.
+    const perOrphan = (runs) => median(runs.map((m) => (m.storm_cpu_ms * 1000) / m.orphans))
+    for (const [k, p] of [['storm', 'storm'], ['stormW', 'stormW'], ['stormVv', 'stormVv'], ['stormJson', 'stormJson']]) {
+      const runs = r[k] ?? []
+      if (runs.length && runs[0].storm_cpu_ms >= 0) Object.assign(x, { [`${p}CpuUs`]: perOrphan(runs), [`${p}AnonKiB`]: Math.max(...runs.map((m) => m.init_rss_anon_kib)), [`${p}HwmKiB`]: Math.max(...runs.map((m) => m.init_hwm_kib)), [`${p}N`]: runs.length })
+    }
     if (r.burst.length) Object.assign(x, { burstDrainMs: median(r.burst.map((m) => m.drain_ms)), burstPeak: Math.max(...r.burst.map((m) => m.peak)), burstN: r.burst.length })
     if (r.signal.length) Object.assign(x, { sigP50Us: quantile(r.signal, 0.5), sigP99Us: quantile(r.signal, 0.99), sigMeanUs: mean(r.signal), sigN: r.signal.length, sigLost: r.lost })
     x.errors = r.errors

@@ -4,11 +4,11 @@ import * as path from 'node:path'
 import { WORK, run } from './common.mjs'
 
 /** Orphan storm with the init as PID 1 of a new PID namespace. */
-export function measureStorm(fx, c, orphans, burst, warn = false) {
+export function measureStorm(fx, c, orphans, burst, mode = undefined) {
   const outFile = path.join(WORK, `storm-${c.key}-${process.pid}.json`)
   fs.rmSync(outFile, { force: true })
   const userns = process.getuid?.() === 0 ? [] : ['--user', '--map-root-user']
-  const args = [...userns, '--pid', '--fork', '--mount-proc', ...(warn ? c.pid1w : c.pid1)([fx.storm, String(orphans), outFile, ...(burst ? ['burst'] : [])])]
+  const args = [...userns, '--pid', '--fork', '--mount-proc', ...c.pid1([fx.storm, String(orphans), outFile, ...(burst ? ['burst'] : [])], mode ? c.logModes[mode] : [])]
   const r = run('unshare', args, { timeout: 120000 })
   if (!fs.existsSync(outFile)) throw new Error(`unshare ${c.key}: ${r.stderr.trim() || `exit ${r.status ?? r.signal}`}`)
   const res = JSON.parse(fs.readFileSync(outFile, 'utf8'))

@@ -39,6 +39,7 @@ export class FakeBinding implements NativeBinding {
   programPid = 0
   private exitReported = false
   private dropped = 0
+  private orphans = 0
 
   constructor(readonly initPid = 4242) {}
 
@@ -139,6 +140,8 @@ export class FakeBinding implements NativeBinding {
   drain(): NativeEvent[] {
     const out = this.queue
     this.queue = []
+    // the addon counts every orphan it reaps, logged or not
+    this.orphans += out.filter((e) => e.type === 'reaped').length
     return out
   }
   reapNow(): number {
@@ -146,7 +149,18 @@ export class FakeBinding implements NativeBinding {
     return 0
   }
   stats() {
-    return { reaped: 0, forwarded: 0, dropped: this.dropped }
+    return { reaped: 0, orphans: this.orphans, forwarded: 0, dropped: this.dropped }
+  }
+  childless(): boolean {
+    return ![...this.procs.values()].some((p) => p.ppid === this.initPid)
+  }
+  setReapEvents(on: boolean, nameOnly: boolean): void {
+    this.calls.push(`setReapEvents(${on}, ${nameOnly})`)
+  }
+  /** the prefix the addon would write reap lines with (null: JS writes them) */
+  reapLines: string | null = null
+  setReapLines(prefix: string | null): void {
+    this.reapLines = prefix
   }
   kill(pid: number, signal: number): number {
     this.kills.push([pid, signal])

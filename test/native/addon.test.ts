@@ -2,6 +2,8 @@
 // in the tap process: installing handlers there would take its signals).
 import t from 'tap'
 import { execa } from 'execa'
+import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ADDON, FIXTURES, killTree, procStat, waitFor } from '../helpers/tini'
 import { forwardedSignals, IGNORED_SIGNALS, OWN_ACT_SIGNALS } from '../../src/signals'
@@ -484,6 +486,92 @@ t.test('exec failure is reported through the pipe even with stdin closed; the pr
   t.equal(r.good.ok, true, 'a program that runs: EOF on the pipe')
   t.same(r.fresh, [], `no new pipe among the program's descriptors:\n${r.listing}`)
   t.ok(r.fds.length >= 2, 'control: the program\'s descriptors were read')
+})
+
+t.test('childless(): false while a child exists (alive or a zombie), true once none is left', async (t) => {
+  const { result: r } = await scenario(
+    t,
+    `
+    n.onWake(() => pull())
+    init()
+    const before = n.childless()
+    const s = n.spawn({ argv: ['sleep', '0.3'], newGroup: true })
+    const alive = n.childless()
+    await until('program reaped', () => events.some((e) => e.type === 'programExited'))
+    const after = n.childless()
+    n.stopWake()
+    out({ before, alive, after })
+    `,
+  )
+  t.equal(r.before, true, 'no child yet')
+  t.equal(r.alive, false, 'control: the program running is a child')
+  t.equal(r.after, true, 'reaped: no child left')
+})
+
+t.test('setReapEvents(false): orphans are reaped and counted, with no event and no wake-up each', async (t) => {
+  // control: the default (true) makes one event, and wakes the loop, per orphan
+  for (const on of [true, false]) {
+    const { result: r } = await scenario(
+      t,
+      `
+      let wakes = 0
+      n.onWake(() => { wakes++; pull() })
+      init({ details: true })
+      n.setReapEvents(${on}, false)
+      n.setSubreaper()
+      // the program exits at once; its eight children, orphans then, 0.2 s later
+      const s = n.spawn({ argv: ['sh', '-c', 'for i in 1 2 3 4 5 6 7 8; do sleep 0.2 & done; exit 3'], newGroup: true })
+      await until('program and orphans reaped', () => events.some((e) => e.type === 'programExited') && n.stats().orphans >= 8)
+      await sleep(100) // a wake-up for the orphans would have come by now
+      pull()
+      n.stopWake()
+      out({ reaped: events.filter((e) => e.type === 'reaped').length, stats: n.stats(), wakes })
+      `,
+    )
+    t.equal(r.stats.orphans, 8, `on=${on}: the eight orphans are counted`)
+    t.equal(r.stats.reaped, 9, `on=${on}: and reaped, with the program`)
+    if (on) {
+      t.equal(r.reaped, 8, 'control: one event per orphan')
+      t.ok(r.wakes >= 2, 'control: the loop was woken for the orphans too')
+    } else {
+      t.equal(r.reaped, 0, 'no reaped event')
+      t.equal(r.wakes, 1, 'one wake-up in all: the program\'s exit')
+    }
+  }
+})
+
+t.test('setReapLines: the addon writes each orphan\'s reap line itself; a name JS must escape goes to JS', async (t) => {
+  // an executable whose name (comm) has a backslash, which a text line escapes
+  const dir = mkdtempSync(join(tmpdir(), 'tini-ts-native-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const odd = join(dir, 'a\\b')
+  copyFileSync('/bin/sleep', odd)
+  chmodSync(odd, 0o755)
+  const logFile = join(dir, 'log')
+  const { result: r } = await scenario(
+    t,
+    `
+    const fd = fs.openSync(${JSON.stringify(logFile)}, 'w+')
+    n.onWake(() => pull())
+    init({ details: true })
+    n.logStart(fd)
+    n.setReapEvents(true, true)
+    n.setReapLines('[WARN  test (' + process.pid + ')] Reaped zombie process with pid=')
+    n.setSubreaper()
+    const s = n.spawn({ argv: ['sh', '-c', 'sleep 0.1 & "$0" 0.1 & exit 0', ${JSON.stringify(odd)}], newGroup: true })
+    await until('both orphans reaped', () => n.stats().orphans >= 2 && events.some((e) => e.type === 'programExited'))
+    await sleep(100)
+    pull()
+    n.logFlush(2000)
+    n.stopWake()
+    out({ text: fs.readFileSync(${JSON.stringify(logFile)}, 'latin1'), js: events.filter((e) => e.type === 'reaped').map((e) => e.comm), stats: n.stats(), self: process.pid })
+    `,
+  )
+  const lines = r.text.split('\n').filter(Boolean)
+  t.equal(lines.length, 1, 'one line from the addon')
+  t.match(lines[0], new RegExp(`^\\[WARN  test \\(${r.self}\\)\\] Reaped zombie process with pid=\\d+ \\(sleep\\)$`), 'the plain name: the line JS would write')
+  t.same(r.js, ['a\\b'], 'control: the name with a backslash comes to JS as an event, not as a line')
+  t.equal(r.stats.orphans, 2)
 })
 
 t.test('reaping through drain(): orphans and the program, as subreaper', async (t) => {

@@ -7,7 +7,6 @@ import {
   SIGCHLD,
   auxvClockTicks,
   clockTicks,
-  hasNoChildren,
   parseAuxvClockTicks,
   readNamespace,
   listPids,
@@ -281,20 +280,4 @@ t.test('clock, pids and misses', async (t) => {
   t.equal(readBootTime(fake), null)
   t.equal(procSelfPid(fake), null)
   t.same(listPids(path.join(fake, 'nope')), [])
-})
-
-t.test('hasNoChildren: every thread\'s children file, from a given /proc', async (t) => {
-  const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs')
-  const { join } = await import('node:path')
-  const { tmpdir } = await import('node:os')
-  const root = mkdtempSync(join(tmpdir(), 'tini-ts-proc-'))
-  t.teardown(() => rmSync(root, { recursive: true, force: true }))
-  t.equal(hasNoChildren(root), undefined, 'no /proc/self/task: cannot tell')
-  for (const tid of ['10', '11']) {
-    mkdirSync(join(root, 'self', 'task', tid), { recursive: true })
-    writeFileSync(join(root, 'self', 'task', tid, 'children'), '')
-  }
-  t.equal(hasNoChildren(root), true, 'every children file empty')
-  writeFileSync(join(root, 'self', 'task', '11', 'children'), '4242 ')
-  t.equal(hasNoChildren(root), false, 'a child of the second thread counts')
 })

@@ -1,7 +1,7 @@
 // Signal tables: names, numbers, and which signals are forwarded.
 import t from 'tap'
 import { constants } from 'node:os'
-import { DEFAULT_RT, forwardedSignals, NOT_FORWARDED, parseSignal, signalName } from '../../src/signals'
+import { DEFAULT_RT, forwardedSignals, LINUX_SIGNALS, NOT_FORWARDED, parseSignal, signalName } from '../../src/signals'
 
 const S = constants.signals
 
@@ -21,6 +21,11 @@ t.test('forwarded: every standard signal but SIGCHLD, KILL, STOP, the faults; th
   t.ok(NOT_FORWARDED.has(S.SIGTTIN) && NOT_FORWARDED.has(S.SIGTTOU))
   // 31 standard - 12 not forwarded + 31 RT
   t.equal(fwd.length, 31 - NOT_FORWARDED.size + 31)
+})
+
+t.test("the written-out table of standard signals is Node's own, names and order", async (t) => {
+  const node = Object.entries(S).filter(([, n]) => n >= 1 && n <= 31)
+  t.same(LINUX_SIGNALS.map(([n, v]) => [n, v]), node)
 })
 
 t.test('forwardedSignals follows the RT range it is given', async (t) => {
