@@ -1,5 +1,5 @@
 #!/bin/sh
-# The window between exec and tini-ts's signal handlers (issue 10, item 2):
+# The window between exec and tini-ts's signal handlers:
 # SIGTERM at DELAY ms after exec (test/fixtures/sigwindow.c), TRIALS times
 # per delay; prints, per delay, how many were forwarded (the program died of
 # SIGTERM: exit 143). Non-PID-1 (-s): the others killed the init. PID 1

@@ -123,7 +123,7 @@ napi_value js_release_signals(napi_env env, napi_callback_info info) {
 }
 
 /* setJobControl(on): TS decided we run as a job of an interactive shell
- * (issue 13). SIGCHLD then also reports the program stopping (no
+ * (a shell runs us as a job). SIGCHLD then also reports the program stopping (no
  * SA_NOCLDSTOP, sigaction(2)), which follow_program_stop() acts on. Off, the
  * handler is as installHandlers() set it: outside a terminal nothing changes. */
 napi_value js_set_job_control(napi_env env, napi_callback_info info) {

@@ -29,7 +29,7 @@
 /* ---- descriptors: the runtime's own, and the ones handed to us ---------- */
 
 /* Every open descriptor, ascending. /proc/self/fd when mounted; without /proc
- * (issue 10, item 6) poll(2) with events 0 over every possible number up to
+ * poll(2) with events 0 over every possible number up to
  * RLIMIT_NOFILE, which reports POLLNVAL for closed ones: one syscall per 4096
  * descriptors, no fd opened to look. */
 static int cmp_int(const void *a, const void *b) {
@@ -101,7 +101,7 @@ static void end_internal_child(const sigset_t *old) {
 
 /* libuv's process-wide signal lock: a blocking pipe, both ends ours, made at
  * the first uv_loop_init. Nothing in libuv's API names it, and a make
- * jobserver (issue 10, item 5) looks just the same. But libuv registers
+ * jobserver looks just the same. But libuv registers
  * pthread_atfork(NULL, NULL, uv__signal_global_reinit), which in a fork(2)ed
  * child closes the lock pipe and makes a new one: the descriptors whose file
  * differs in a child are exactly libuv's lock. One fork at start-up, before

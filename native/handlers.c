@@ -205,7 +205,7 @@ int reap_all(int *wake) {
       memset(&si, 0, sizeof si);
       /* Test errno only when waitid failed: after a success that found
        * nothing (si_pid 0) errno is stale, and a stale EINTR spun here
-       * forever at 100% CPU (issue 10, item 1). */
+       * forever at 100% CPU. */
       int rc = waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT);
       if (rc < 0 && errno == EINTR) continue;
       if (rc < 0 || si.si_pid == 0) break; /* ECHILD, or none dead yet */
@@ -226,7 +226,7 @@ int reap_all(int *wake) {
   return n;
 }
 
-/* ---- job control (issue 13), only after setJobControl(true) --------------- */
+/* ---- job control, only after setJobControl(true) --------------- */
 
 /* The program owns the terminal, so Ctrl-Z (and SIGTTIN/SIGTTOU for its
  * background I/O) stops its group, not ours, and the shell waiting for us

@@ -58,7 +58,7 @@ extern int fwd_map[MAX_SIG];   /* signal to send for each one received; 0 = drop
 extern uint64_t own_drop_mask; /* bit sig-1: drop this signal when we raised it ourselves */
 extern int to_group;           /* 1 = kill(-pgid) instead of kill(pid) */
 extern int details;            /* 1 = read comm/starttime of reaped orphans */
-extern int job_control;        /* 1 = follow the program's stops (issue 13) */
+extern int job_control;        /* 1 = follow the program's stops */
 /* 1 = each orphan reaped becomes an event for JS (it logs them); 0 = only
  * counted (orphans_total): in an orphan storm nothing wakes JS for a reap
  * nobody will hear of. */

@@ -26,7 +26,7 @@ static int64_t now_ns(void) {
 /* ---- the log writer thread ---------------------------------------------- */
 
 /* Log lines go to stderr from one thread of ours, started during set-up,
- * before the program exists (issue 10, item 3). Why a thread of our own and
+ * before the program exists. Why a thread of our own and
  * not libuv's pool (fs.write) or a write on the loop thread:
  *  - the pool is created on first use, after the program runs, when the pids
  *    cgroup may be full: libuv abort()s when uv_thread_create fails, and

@@ -2,7 +2,7 @@
  * napi_util.h: argument checks and value helpers shared by the N-API glue
  * (binding.c, events.c, spawn.c, log_writer.c, fd_facts.c). JS thread only.
  *
- * Argument checks (issue 10): a bad argument must never become a valid one.
+ * Argument checks: a bad argument must never become a valid one.
  * napi_get_value_int32 leaves 0 for undefined, and kill(0, sig) signals the
  * init's own process group. Every exported call checks its arguments and
  * throws a TypeError naming the call and what it wanted.

@@ -1,6 +1,5 @@
 /*
- * proc_self.c: the program's exact argv and environment (issue 10, items 7
- * and 8), read from the init's own /proc/self. Runs on the JS thread before
+ * proc_self.c: the program's exact argv and environment, read from the init's own /proc/self. Runs on the JS thread before
  * the spawn; allocates freely (never reached from a handler).
  */
 #define _GNU_SOURCE
@@ -112,7 +111,7 @@ char **exact_argv(char **js, size_t n) {
 
 /* The environment exactly as exec(2) gave it to us: /proc/self/environ is
  * the original strings on the stack. Node's own start-up edits `environ`
- * (it deletes NODE_UNIQUE_ID and NODE_CHANNEL_FD, issue 10 item 7), which
+ * (it deletes NODE_UNIQUE_ID and NODE_CHANNEL_FD), which
  * the pointer array shows and the original strings do not. NULL without
  * /proc: the caller falls back to environ. */
 char **exact_env(void) {

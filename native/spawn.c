@@ -82,7 +82,7 @@ static char **shell_argv(char **argv) {
 #define LISTEN_PID_EQ "LISTEN_PID="
 #define LISTEN_PID_LEN (sizeof LISTEN_PID_EQ - 1)
 
-/* Socket activation (sd_listen_fds(3), issue 13): the manager sets LISTEN_PID
+/* Socket activation (sd_listen_fds(3)): the manager sets LISTEN_PID
  * to the pid it started, which is the init, and libsystemd in the program
  * ignores the fds unless LISTEN_PID is its own pid. So when the first
  * LISTEN_PID (the one getenv finds) names us, the program gets a copy of envp

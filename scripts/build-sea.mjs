@@ -68,8 +68,8 @@ export const SEA_NAME = 'tini-ts-node'
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'
 
 // Runtime options baked into every executable built here (before any
-// --exec-argv): what Node does on its own that an init must not (issue 10,
-// items 2, 3 and 9; node --help of v24):
+// --exec-argv): what Node does on its own that an init must not (node --help of
+// v24):
 //  --disable-sigusr1          SIGUSR1 would open the inspector on 127.0.0.1:9229
 //                             (code execution as the init's user); without it,
 //                             SIGUSR1 also costs a watchdog thread.

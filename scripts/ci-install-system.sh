@@ -16,7 +16,7 @@ PKGS=(
   util-linux    # mount, unshare, flock, nsenter
   iproute2
   ca-certificates
-  # linux-arm64 (issue 11): cross compiler for the addon, an arm64 sysroot for the
+  # linux-arm64: cross compiler for the addon, an arm64 sysroot for the
   # official arm64 Node (libstdc++), and qemu-user to run it (code cache, test/arm64/)
   gcc-aarch64-linux-gnu
   musl-tools    # musl-gcc: the static native front end, dist/tini-ts (scripts/build-frontend.mjs)

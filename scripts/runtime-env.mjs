@@ -1,5 +1,5 @@
 // The runtime's own environment variables, made inert in the executable's copy
-// of the runtime (issue 10, item 7).
+// of the runtime.
 //
 // The init passes the program its environment byte for byte (from
 // /proc/self/environ), but Node, libuv and OpenSSL read some variables

@@ -282,7 +282,7 @@ export function parseCli(args: string[], env: NodeJS.ProcessEnv): ParseOutcome {
 
 /**
  * Whether the init terminates and reaps what the program leaves behind when
- * it exits (issue 9). A subreaper that is not PID 1 is a probe wrapper
+ * it exits. A subreaper that is not PID 1 is a probe wrapper
  * (`tini-ts -s -- redis-cli ping`): whatever it leaves running is re-parented
  * to the container's PID 1 when it exits, and that PID 1 (redis, a JVM) never
  * reaps, so each probe would add a zombie. So there it cleans up by default;

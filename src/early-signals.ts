@@ -1,6 +1,5 @@
 // The first thing tini-ts does, before parsing its arguments or loading
-// anything else: load the addon and install its signal handlers (issue 10,
-// item 2). Until then a signal gets the runtime's default: SIGTERM kills a
+// anything else: load the addon and install its signal handlers. Until then a signal gets the runtime's default: SIGTERM kills a
 // non-PID-1 init, and as PID 1 the kernel drops it. From here on every
 // signal is ours; one that comes before the program exists is held (the
 // addon's pending_mask) and delivered once it runs, like tini, which blocks
@@ -72,7 +71,7 @@ export function takeSignals(): Early {
     const error = e instanceof Error ? e : new Error(String(e))
     early = { error }
     // Every way of loading it failed for want of a descriptor: say that, in
-    // one line, rather than list paths that are all fine (issue 10, item 9).
+    // one line, rather than list paths that are all fine.
     if (/EMFILE|Too many open files/.test(error.message)) {
       early.error = new Error(`cannot load the native addon: too many open files (RLIMIT_NOFILE, ulimit -n, is below the ${MIN_NOFILE} tini-ts needs, plus one per inherited descriptor)`)
     }

@@ -1,5 +1,5 @@
 // Control characters made visible, for text that reaches a terminal or a
-// line-oriented log (issue 10, item 10).
+// line-oriented log.
 
 /** One text log line is one line: control characters (C0, DEL, C1) in a
  * message, e.g. an orphan's command name set with prctl(PR_SET_NAME) to

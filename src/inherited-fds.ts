@@ -9,7 +9,7 @@
 // one of them close-on-exec, at the lowest free numbers (open(2): "the
 // lowest-numbered file descriptor not currently open"), in among ours.
 //
-// The rule (issue 10, item 5). A descriptor >= 3 is the program's unless it is
+// The rule. A descriptor >= 3 is the program's unless it is
 // positively the runtime's:
 //  1. not close-on-exec: the runtime makes none such, and it passes exec
 //     anyway: the program's;

@@ -1,5 +1,5 @@
 // Terminal policy: whether the program gets the terminal, and whether tini-ts
-// acts as a job of an interactive shell (Ctrl-Z, fg, bg; issue 13). Pure
+// acts as a job of an interactive shell (Ctrl-Z, fg, bg). Pure
 // decisions over the facts the addon reports (ttyInfo); the addon does the
 // syscalls.
 

@@ -5,7 +5,7 @@
 // - Lines go out through the addon's writer thread (native/log_writer.c,
 //   logStart), started during set-up: nothing here needs a new thread or
 //   process once the program runs (a full pids cgroup made libuv's pool
-//   abort PID 1, issue 10 item 3), and a stderr pipe that nobody reads
+//   abort PID 1), and a stderr pipe that nobody reads
 //   blocks that thread, never the event loop. Its queue is bounded: once it is
 //   full lines are dropped and counted ("Logging may drop lines under
 //   back-pressure; PID 1 may not stall").
@@ -25,7 +25,7 @@ const TEXT_LABEL: Record<string, string> = { fatal: 'FATAL', warn: 'WARN ', info
 export type Fields = Record<string, unknown>
 
 /** One line for an error that escaped main() during set-up: a message, not
- * a stack (issue 10, item 9). */
+ * a stack. */
 export function fatalLine(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e)
   return `[FATAL tini-ts (${process.pid})] internal error: ${msg.split('\n')[0]}\n`
@@ -138,7 +138,7 @@ export class Logger {
     if (this.format === 'text') {
       // A text line carries only the message: formatting it here spares a
       // JSON round trip through pino per line (with -w, one per reaped
-      // orphan: the CPU and garbage of an orphan storm, issue 10).
+      // orphan: the CPU and garbage of an orphan storm).
       this.writer.write(`[${TEXT_LABEL[level]} tini-ts (${process.pid})] ${VERBATIM_EVENTS.has(event) ? msg : escapeControl(msg)}\n`)
       return
     }

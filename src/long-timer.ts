@@ -1,6 +1,6 @@
 // A one-shot timer for any delay. Node's setTimeout takes at most 2^31-1 ms
 // (~24.8 days): a longer delay "is set to 1" with a TimeoutOverflowWarning
-// (Node docs, setTimeout), so `--timeout 30d` fired at once (issue 10). Long
+// (Node docs, setTimeout), so `--timeout 30d` fired at once. Long
 // delays are chained in steps of at most that much.
 
 const MAX_STEP_MS = 2 ** 31 - 1

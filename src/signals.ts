@@ -48,7 +48,7 @@ export const NOT_FORWARDED = new Set(
  * only to the group doing terminal I/O from the background, which is ours
  * only for our own log writes and tcsetpgrp calls; caught, a tcsetpgrp from
  * the background would be restarted forever. When they stop the program, its
- * stop is what job control follows (issue 13). */
+ * stop is what job control follows. */
 export const IGNORED_SIGNALS: readonly number[] = [STANDARD.SIGTTIN, STANDARD.SIGTTOU]
 
 /** Forwarded signals the kernel raises on the init for its own act: SIGPIPE

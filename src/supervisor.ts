@@ -248,7 +248,7 @@ export class Supervisor {
     return terminateTree(this.deps.pid, programPid, this.cfg.graceMs, this.deps.treeDeps(this.native))
   }
 
-  /** One line on what this run could not do as tini would (issue 10, items 6-8). */
+  /** One line on what this run could not do as tini would. */
   private reportDegraded(r: { argvExact: boolean; envExact: boolean }, degraded: string[]): void {
     const notes = [...degraded]
     if (r.argvExact === false) {

@@ -130,7 +130,7 @@ t.test('linux-arm64 tini-ts under qemu-user', { skip }, async (t) => {
     }
   })
 
-  t.test("the runtime's own variables are inert in the arm64 executable too (issue 10 item 7)", async (t) => {
+  t.test("the runtime's own variables are inert in the arm64 executable too", async (t) => {
     const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'tini-ts-arm64-cc-'))
     t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
     const vars = { NODE_REPL_EXTERNAL_MODULE: 'x', NODE_COMPILE_CACHE: dir }

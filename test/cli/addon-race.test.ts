@@ -1,4 +1,4 @@
-// Issue 10 item 4: the embedded addon's extraction must not be raceable into
+// The embedded addon's extraction must not be raceable into
 // code execution as the init's user (root). The attacker is another user
 // (nobody) owning the directory the init is pointed at ($XDG_RUNTIME_DIR),
 // with test/fixtures/race/racer.c: inotify sees the init's private directory

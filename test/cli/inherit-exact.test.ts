@@ -1,5 +1,4 @@
-// Black-box, on the built executable, tini as the oracle (issue 10, items 5,
-// 6, 8): descriptors, argv and environment bytes pass exactly; no /proc
+// Black-box, on the built executable, tini as the oracle: descriptors, argv and environment bytes pass exactly; no /proc
 // degrades instead of refusing.
 import t from 'tap'
 import { execa } from 'execa'

@@ -1,4 +1,4 @@
-// Issue 4: --timeout, --grace, --cleanup, --rewrite, -P, run as users run them.
+// --timeout, --grace, --cleanup, --rewrite, -P, run as users run them.
 // Every "nothing is left" assertion has a control showing that, without the
 // option, something is left (tini's behaviour).
 import t, { type Test } from 'tap'

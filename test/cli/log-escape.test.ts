@@ -1,4 +1,4 @@
-// Issue 10: an orphan's command name is chosen by whoever runs it
+// An orphan's command name is chosen by whoever runs it
 // (prctl(PR_SET_NAME), up to 15 bytes). With a newline in it, the text log
 // line "Reaped zombie process with pid=N (name)" became two lines, the second
 // one forged. Text lines escape control characters; JSON escapes them itself.

@@ -1,4 +1,4 @@
-// Issue 5: --log-format json / TINI_TS_LOG_FORMAT; text reads like tini's.
+// --log-format json / TINI_TS_LOG_FORMAT; text reads like tini's.
 import t from 'tap'
 import { execa } from 'execa'
 import { tiniArgv, waitFor } from '../helpers/tini'

@@ -35,7 +35,7 @@ t.test('bin/tini-ts forwards SIGTERM and reaps orphans', async (t) => {
   t.match(r.stderr, /Reaped zombie process with pid=\d+ \(sleep\)/)
 })
 
-// Issue 11 item 1: the published package installs and runs with install
+// The published package installs and runs with install
 // scripts blocked (npm 12's default; --ignore-scripts here) and no compiler:
 // `npm pack` builds lib/ and the prebuilds (prepack), node-gyp-build finds the
 // one for this machine. Run on the machine's Node and on the pinned Node 24.

@@ -1,4 +1,4 @@
-// The PATH search (issue 12): tini-ts searches PATH itself, in the parent,
+// The PATH search: tini-ts searches PATH itself, in the parent,
 // and its child calls plain execve(2) (execvp(3) is not async-signal-safe,
 // signal-safety(7)). It must still behave as tini's execvp: each case runs
 // under tini-ts and under Debian's tini (the oracle) with the same PATH, cwd

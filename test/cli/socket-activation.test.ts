@@ -1,4 +1,4 @@
-// Socket activation (issue 13): systemd (and podman) set LISTEN_PID to the
+// Socket activation: systemd (and podman) set LISTEN_PID to the
 // pid they started, the init; libsystemd's sd_listen_fds() in the program
 // ignores the sockets unless LISTEN_PID is its own pid. tini-ts rewrites a
 // LISTEN_PID that names itself to the program's pid, as catatonit does, and

@@ -1,4 +1,4 @@
-// Issue 10, smaller ones: --timeout values at the edges.
+// --timeout values at the edges.
 // - over 2^31 ms: Node's setTimeout turns it into 1 ms (TimeoutOverflowWarning),
 //   so the program was killed at once;
 // - 0: coreutils timeout(1) means "no timeout"; tini-ts killed at once;

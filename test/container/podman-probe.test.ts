@@ -1,4 +1,4 @@
-// Issue 9 through the real probe client: podman runs exec probes as a
+// Podman runs exec probes as a
 // kubelet does, from a HEALTHCHECK (`podman healthcheck run`) and from a Pod
 // YAML's livenessProbe.exec (`podman kube play`). redis-server is PID 1 of
 // the container and never reaps. Each scenario has its control: the same

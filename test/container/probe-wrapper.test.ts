@@ -1,4 +1,4 @@
-// Issues 4 and 9 in a real container: redis-server stays PID 1 (no init, as
+// Probe wrappers in a real container: redis-server stays PID 1 (no init, as
 // in many images), and the probes themselves are wrapped, entering with
 // `runc exec` as a kubelet's exec does. `tini-ts -s --`, as written, leaves
 // no zombie behind, whatever the probe's shape and the logging mode; a hung
@@ -28,7 +28,7 @@ if (missing) {
     t.same(psInContainer(c).filter((p) => p.comm === 'sleep'), [], 'no leftover sleep either')
   })
 
-  // The shapes of issue 9 (test/pid1/probe-shapes.test.ts runs them through nsenter).
+  // The probe shapes (test/pid1/probe-shapes.test.ts runs them through nsenter).
   const R = `redis-cli -s ${SOCK} ping`
   const SHAPES: { name: string; script: string; code: number; pong: boolean; tini?: string[]; control?: string[] }[] = [
     { name: 'backgrounded survivor', script: `sleep 0.3 & ${R}`, code: 0, pong: true },
@@ -54,7 +54,7 @@ if (missing) {
       t.ok(n > before, `${s.name}: left a zombie (${n - before})`)
     }
     t.ok(zombies(c).every((z) => z.ppid === 1), 'all of them children of PID 1 (redis-server)')
-    // Issue 9 item 5: --zombies tells these apart as probe leftovers
+    // --zombies tells these apart as probe leftovers
     const z = await exec(c, ['/usr/local/bin/tini-ts', '--zombies'])
     t.equal(z.exitCode, 1, '--zombies: exit 1')
     t.match(z.stdout, /(All were|\d+ of them were) left by commands exec'd into the container .* wrap each probe: tini-ts -s --timeout 400ms --grace 200ms/, '--zombies names the probe wrapper')

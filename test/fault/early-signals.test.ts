@@ -1,4 +1,4 @@
-// Signals in the first milliseconds (issue 10, item 2). SIGUSR1 made Node
+// Signals in the first milliseconds. SIGUSR1 made Node
 // open its inspector (a debugger on 127.0.0.1:9229 running code as the
 // init's user). Now the executable has --disable-sigusr1 baked in, and on
 // both routes the addon's handlers are installed before anything else, so

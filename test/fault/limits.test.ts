@@ -1,5 +1,5 @@
 // Bad conditions at start-up give one clear line and a non-zero exit, never
-// a hang, a stack trace or a signal death (issue 10, item 9). The floors
+// a hang, a stack trace or a signal death. The floors
 // (README, "Hostile conditions") are tested from both sides where the side
 // below is ours to handle; below Node's own floor the runtime dies before
 // any tini-ts code runs, which the README states.

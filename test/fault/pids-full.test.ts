@@ -1,4 +1,4 @@
-// A full pids cgroup must not bring the init down (issue 10, item 3). The
+// A full pids cgroup must not bring the init down. The
 // program fills every free pid with sleepers, half of them orphaned onto the
 // init, which then exit one by one while the cgroup is all but full. Before,
 // the first log line then made libuv create its thread pool, which abort()s

@@ -1,5 +1,4 @@
-// The init's threads are few and fixed before the program runs (issue 10,
-// item 3): the main thread, one V8 worker (--v8-pool-size=1), Node's delayed
+// The init's threads are few and fixed before the program runs: the main thread, one V8 worker (--v8-pool-size=1), Node's delayed
 // task scheduler and the addon's log writer. libuv's pool is never created,
 // so UV_THREADPOOL_SIZE in the image's environment changes nothing (it gave
 // the init 71 threads, each counted against pids.max).

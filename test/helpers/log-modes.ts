@@ -1,5 +1,5 @@
 // Every test scenario that involves reaping runs in every logging mode:
-// the modes add code paths (issue 10 item 1: a stale errno spun PID 1 at
+// the modes add code paths (a stale errno once spun PID 1 at
 // 100% CPU only with -w, -vv or json).
 export interface LogMode {
   name: string

@@ -1,4 +1,4 @@
-// Podman, the real probe client (issue 9): `podman healthcheck run` and
+// Podman, the real probe client: `podman healthcheck run` and
 // `podman kube play` run exec probes the way a kubelet does (an exec session
 // entering the container's namespaces). This drives the Debian package.
 //

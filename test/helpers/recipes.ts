@@ -1,6 +1,6 @@
 // The probe recipes the project hands to users (README.md, Dockerfile.example,
 // --demo's closing line), read from where users read them, so the tests run
-// exactly those and check them against one rule (issue 9 item 4):
+// exactly those and check them against one rule:
 //   --timeout + --grace + 0.4 s <= the runtime's probe timeout.
 // The 0.4 s is the runtime's exec and tini-ts's own start (README, "Kubernetes
 // probe recipe", says where the number comes from).

@@ -238,7 +238,7 @@ t.test('fdFacts: every descriptor, and which the runtime owns', async (t) => {
   t.ok(r.f.rows.some((x: any[]) => x[5] === 'uv-loop' && x[6] === 'anon_inode:[eventpoll]'), "this loop's epoll")
 })
 
-t.test('every call rejects bad arguments with a TypeError naming the call (issue 10)', async (t) => {
+t.test('every call rejects bad arguments with a TypeError naming the call', async (t) => {
   const { result: r } = await scenario(
     t,
     `

@@ -1,4 +1,4 @@
-// Issue 5: --demo, the README's first command, runs to completion in PID
+// --demo, the README's first command, runs to completion in PID
 // namespaces: a non-zero count without an init, zero with tini-ts.
 import t from 'tap'
 import { execa } from 'execa'

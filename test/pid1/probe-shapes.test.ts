@@ -1,4 +1,4 @@
-// Issue 9: `tini-ts -s -- <probe>` leaves nothing behind, as written. The
+// `tini-ts -s -- <probe>` leaves nothing behind, as written. The
 // probes enter a PID namespace the way a kubelet's exec enters a container:
 // `nsenter -t <PID 1> -p -m`, into a namespace whose PID 1 (`sleep
 // infinity`, like redis or a JVM there) never waits. Whatever the probe

@@ -1,4 +1,4 @@
-// Issue 10 item 1, regression: the program exits while an orphan it left
+// The program exits while an orphan it left
 // still runs. tini exits at once with the program's status; tini-ts spun in
 // reap_all() forever with -w/-vv/json (a stale EINTR after a waitid() that
 // found nothing). Every logging mode, as subreaper and as PID 1.

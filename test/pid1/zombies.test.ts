@@ -435,7 +435,7 @@ t.test('runZombies writes through out() only and returns the exit code', async (
   t.match(text.join(''), /^PID 1: /m)
 })
 
-// Issue 9 item 5: the advice names the probe wrapper only where the zombies'
+// The advice names the probe wrapper only where the zombies'
 // sessions show that commands exec'd from outside left them.
 const statIn = (pid: number, comm: string, state: string, ppid: number, session: number): string =>
   statLine(pid, comm, state, ppid, 100 + pid).replace(`${ppid} ${pid} ${pid} 0`, `${ppid} ${session} ${session} 0`)

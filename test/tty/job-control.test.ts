@@ -1,4 +1,4 @@
-// Job control in a real terminal (issue 13): an interactive bash (node-pty)
+// Job control in a real terminal: an interactive bash (node-pty)
 // runs tini-ts as a job. Ctrl-Z stops the program (its group owns the
 // terminal) and tini-ts follows, so bash gets its prompt back; fg hands the
 // terminal to the program again; bg runs it in the background. Controls:

@@ -65,7 +65,7 @@ t.test('environment variables', async (t) => {
   t.equal(run(['true'], { OTHER: '1' }).subreaper, false)
 })
 
-t.test('cleanup after the program: default for a subreaper that is not PID 1 (issue 9)', async (t) => {
+t.test('cleanup after the program: default for a subreaper that is not PID 1', async (t) => {
   const as = (args: string[], env: NodeJS.ProcessEnv, pid1: boolean) => cleansUpOnExit(run([...args, 'true'], env), pid1)
   t.equal(as(['-s'], {}, false), true, '-s, not PID 1: a probe wrapper cleans up')
   t.equal(as([], { TINI_SUBREAPER: '' }, false), true, 'TINI_SUBREAPER too')

@@ -1,4 +1,4 @@
-// Issue 9 item 4: every probe recipe we print or publish keeps
+// Every probe recipe we print or publish keeps
 // --timeout + --grace + 0.4 s within the runtime's probe timeout, and wraps
 // with -s (cleanup is then the default). The podman scenario
 // (test/container/podman-probe.test.ts) runs the README's readiness recipe
@@ -37,7 +37,7 @@ t.test("--demo's Fix: line", async (t) => check(t, demoRecipe()))
 
 t.test("--zombies' advice for probe leftovers", async (t) => check(t, zombiesRecipe()))
 
-t.test('the rule catches the recipe issue 9 found broken', async (t) => {
+t.test('the rule catches a recipe once published broken', async (t) => {
   // Dockerfile.example before: --timeout 800ms, default grace, timeoutSeconds: 1 (took 1.38 s)
   const { timeoutMs, graceMs } = budget(['-s', '--timeout', '800ms', '--cleanup'])
   t.ok((timeoutMs as number) + graceMs + MARGIN_MS > 1000, 'it breaks the rule')
