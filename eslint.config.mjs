@@ -66,7 +66,7 @@ export default tseslint.config(
     // without an init next to one with tini-ts (README "Demo"): a user-asked
     // mode that never runs as PID 1's supervision path, so child_process is
     // allowed here and only here.
-    files: ['src/demo.ts'],
+    files: ['src/demo/demo.ts'],
     rules: { 'no-restricted-imports': 'off', 'no-restricted-syntax': 'off' },
   },
   {

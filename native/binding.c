@@ -236,7 +236,7 @@ static napi_value js_exit_now(napi_env env, napi_callback_info info) {
 }
 
 /* The constants TypeScript must agree with (constants.h; checked against
- * NATIVE_CONSTANTS in src/native.ts by test/native/addon.test.ts). */
+ * NATIVE_CONSTANTS in src/runtime/native.ts by test/native/addon.test.ts). */
 static napi_value constants(napi_env env) {
   static const char *const events[EVENT_COUNT] = EVENT_NAMES_INIT;
   static const char *const steps[STEP_COUNT] = STEP_NAMES_INIT;

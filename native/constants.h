@@ -3,7 +3,7 @@
  *
  * The addon exports them as `constants` (binding.c, export_constants), and
  * test/native/addon.test.ts checks that object against NATIVE_CONSTANTS in
- * src/native.ts, so a change on one side alone fails a test instead of
+ * src/runtime/native.ts, so a change on one side alone fails a test instead of
  * silently changing what a number means. Event types and spawn steps cross
  * the boundary as the names below, never as these numbers.
  */

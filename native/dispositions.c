@@ -53,7 +53,7 @@ static int install(int sig, const struct sigaction *sa) {
  * on_signal for the signals to forward, on_sigchld (reaping) for SIGCHLD,
  * SIG_IGN for ignore; ownDrop names the forwarded signals to drop when the
  * kernel raised them on us for our own act (a write to a closed pipe). Which
- * signals go in which list is TypeScript's choice (src/signals.ts). */
+ * signals go in which list is TypeScript's choice (src/init/signals.ts). */
 napi_value js_install(napi_env env, napi_callback_info info) {
   ARGS(3);
   const char *usage = "installHandlers(forward: number[], ignore: number[], ownDrop: number[])";

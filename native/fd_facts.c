@@ -1,6 +1,6 @@
 /*
  * fd_facts.c: what is known about every open descriptor at start-up, for the
- * rule in src/inherited-fds.ts (policy lives there), and its N-API call
+ * rule in src/init/inherited-fds.ts (policy lives there), and its N-API call
  * fdFacts (JS thread; never reached from a handler).
  */
 #define _GNU_SOURCE
@@ -165,7 +165,7 @@ static void loop_fds(uv_loop_t *loop, int *out, int *k) {
 }
 
 /* fdFacts(): what is known about every open descriptor, for the rule in
- * src/inherited-fds.ts (policy lives there):
+ * src/init/inherited-fds.ts (policy lives there):
  *   { proc, fork: 0 | errno, rows: [[fd, cloexec, kind, nonblock, id, own, name, tfds]] }
  * kind: 'anon' (eventpoll, eventfd, io_uring, ...: no file type), 'pipe',
  * 'socket', 'file', 'dir', 'chr', 'blk', 'other'; id: "dev:ino" (the same

@@ -5,7 +5,7 @@
  * a pidfd (pidfd_open(2), Linux 5.3) names one process for as long as the
  * descriptor is open, and pidfd_send_signal(2) (Linux 5.1) fails with ESRCH
  * once that process is reaped instead of reaching whoever got the number
- * next. src/tree-handles.ts decides what to open and when; this file only
+ * next. src/init/tree-handles.ts decides what to open and when; this file only
  * makes the calls.
  *
  * Raw system calls: glibc wraps pidfd_open and pidfd_send_signal only since

@@ -44,17 +44,17 @@ function lib(name) {
   return require(file)
 }
 
-/** The option table of src/cli.ts, and the variables its parser reads. */
+/** The option table of src/cli/cli.ts, and the variables its parser reads. */
 function optionsHeader() {
-  const { OPTION_TABLE, DEFAULT_GRACE_MS } = lib('cli')
+  const { OPTION_TABLE, DEFAULT_GRACE_MS } = lib('cli/cli')
   const rows = OPTION_TABLE.map((o) => `  {${o.short ? `'${o.short}'` : '0'}, ${cString(o.long)}, ${cString(o.key)}, ${o.value ? 1 : 0}},`)
   // The variables parseCli reads: every `env.NAME` in its source. One that is
   // set and that the front end does not implement sends the run to Node.
-  const cli = fs.readFileSync(path.join(ROOT, 'src', 'cli.ts'), 'utf8')
+  const cli = fs.readFileSync(path.join(ROOT, 'src', 'cli', 'cli.ts'), 'utf8')
   const vars = [...new Set([...cli.matchAll(/\benv\.([A-Z][A-Z0-9_]*)/g)].map((m) => m[1]))].sort()
-  if (vars.length === 0) throw new Error('found no env.NAME in src/cli.ts: has parseCli changed shape?')
+  if (vars.length === 0) throw new Error('found no env.NAME in src/cli/cli.ts: has parseCli changed shape?')
   return (
-    header('src/cli.ts (OPTION_TABLE, parseCli)') +
+    header('src/cli/cli.ts (OPTION_TABLE, parseCli)') +
     `static const struct opt_spec OPTION_SPECS[] = {\n${rows.join('\n')}\n};\n` +
     `#define OPTION_COUNT ${rows.length}\n` +
     `static const char *const PARSER_ENV[] = {${vars.map(cString).join(', ')}};\n` +
@@ -63,9 +63,9 @@ function optionsHeader() {
   )
 }
 
-/** Signal names and forwarding policy of src/signals.ts. */
+/** Signal names and forwarding policy of src/init/signals.ts. */
 function signalsHeader() {
-  const sig = lib('signals')
+  const sig = lib('init/signals')
   const rt = sig.DEFAULT_RT
   const forwarded = new Set(sig.forwardedSignals(rt))
   const own = new Set(sig.OWN_ACT_SIGNALS)
@@ -81,7 +81,7 @@ function signalsHeader() {
     .filter(([name, num]) => num >= 1 && num <= 31 && sig.parseSignal(name, rt) === num)
     .map(([name, num]) => `{${cString(name)}, ${num}}`)
   return (
-    header('src/signals.ts') +
+    header('src/init/signals.ts') +
     `static const char *const SIGNAL_NAME[65] = {${names.join(', ')}};\n` +
     `/* 1: forwarded to the program; 2: dropped when the kernel raised it on us for our own act */\n` +
     `static const unsigned char SIGNAL_POLICY[65] = {${flags.join(', ')}};\n` +
@@ -90,12 +90,12 @@ function signalsHeader() {
   )
 }
 
-/** The init's own exit codes (src/exit-code.ts, src/supervisor.ts). */
+/** The init's own exit codes (src/init/exit-code.ts, src/init/supervisor.ts). */
 function exitsHeader() {
-  const exit = lib('exit-code')
-  const { EXIT_TIMEOUT } = lib('supervisor')
+  const exit = lib('init/exit-code')
+  const { EXIT_TIMEOUT } = lib('init/supervisor')
   return (
-    header('src/exit-code.ts, src/supervisor.ts') +
+    header('src/init/exit-code.ts, src/init/supervisor.ts') +
     `#define EXIT_USAGE ${exit.EXIT_USAGE}\n#define EXIT_NOT_EXECUTABLE ${exit.EXIT_NOT_EXECUTABLE}\n` +
     `#define EXIT_NOT_FOUND ${exit.EXIT_NOT_FOUND}\n#define EXIT_TIMEOUT ${EXIT_TIMEOUT}\n`
   )

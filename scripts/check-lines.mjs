@@ -10,7 +10,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const MAX = 400
 const DIRS = ['src', 'native']
 // Known to be over, each with who splits it; remove the entry when it is done.
-// (Empty: src/zombies.ts was the last, split into init-identity, zombie-types
+// (Empty: src/inspect/zombies.ts was the last, split into init-identity, zombie-types
 // and zombie-format.)
 const PENDING = new Map([])
 

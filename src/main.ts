@@ -1,10 +1,10 @@
 // Composition root: parse, then hand over to the mode asked for.
 import * as fs from 'node:fs'
-import { parseCli } from './cli'
-import { claimEntry, type Early, takeSignals } from './early-signals'
-import { neutralizeIpcChannel } from './ipc-channel'
-import { fatalLine, Logger, StderrWriter } from './log'
-import { Supervisor } from './supervisor'
+import { parseCli } from './cli/cli'
+import { claimEntry, type Early, takeSignals } from './runtime/early-signals'
+import { neutralizeIpcChannel } from './runtime/ipc-channel'
+import { fatalLine, Logger, StderrWriter } from './init/log'
+import { Supervisor } from './init/supervisor'
 
 function write(fd: number, text: string | undefined): void {
   if (text) fs.writeSync(fd, text)
@@ -28,7 +28,7 @@ function plainStdio(): void {
 }
 
 export async function main(argv: string[] = process.argv.slice(2), early: Early = takeSignals()): Promise<number> {
-  neutralizeIpcChannel() // before the event loop first polls: see src/ipc-channel.ts
+  neutralizeIpcChannel() // before the event loop first polls: see src/runtime/ipc-channel.ts
   const parsed = parseCli(argv, process.env)
   // No program to run: the signals go back to their defaults (and libuv
   // reaps its own children again); those held since start-up act now.
@@ -39,8 +39,8 @@ export async function main(argv: string[] = process.argv.slice(2), early: Early 
     return parsed.exitCode
   }
   const cfg = parsed.config
-  if (cfg.mode === 'zombies') return (await import('./zombies')).runZombies({ json: cfg.json })
-  if (cfg.mode === 'demo') return (await import('./demo')).runDemo()
+  if (cfg.mode === 'zombies') return (await import('./inspect/zombies')).runZombies({ json: cfg.json })
+  if (cfg.mode === 'demo') return (await import('./demo/demo')).runDemo()
   plainStdio()
   let log = new Logger(cfg.verbosity, cfg.logFormat) // synchronous, until the writer thread runs
   const native = early.native
@@ -62,7 +62,7 @@ export async function main(argv: string[] = process.argv.slice(2), early: Early 
   return native.exitNow(code)
 }
 
-// `node lib/main.js` (src/init.ts is the entry of the executable and bin/).
+// `node lib/main.js` (src/entry.ts is the entry of the executable and bin/).
 if (require.main === module && claimEntry()) {
   main().then(
     (code) => process.exit(code),

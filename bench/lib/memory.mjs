@@ -5,9 +5,9 @@ import * as fs from 'node:fs'
 import { createRequire } from 'node:module'
 import { cleanEnv, sleep } from './common.mjs'
 
-// The project's one /proc parser (src/proc.ts, built into lib/ by
+// The project's one /proc parser (src/lib/proc.ts, built into lib/ by
 // `npm run build:ts`, which `npm run build` runs before any benchmark).
-const { parseStatus } = createRequire(import.meta.url)('../../lib/proc.js')
+const { parseStatus } = createRequire(import.meta.url)('../../lib/lib/proc.js')
 
 /** The numeric fields of /proc/PID/status (PID may be "PID/task/TID"). */
 function readStatus(pid) {

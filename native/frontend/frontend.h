@@ -20,7 +20,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* One row of src/cli.ts's option table (generated into options.gen.h). */
+/* One row of src/cli/cli.ts's option table (generated into options.gen.h). */
 struct opt_spec {
   char short_name; /* 0: none */
   const char *long_name;
@@ -75,7 +75,7 @@ long long now_ms(void);
 void terminate_tree(struct run *r, long long grace_ms);
 
 /* say.c: "[LEVEL tini-ts (PID)] message\n", control characters escaped as
- * src/escape.ts does; parts are concatenated (NULL ends them). */
+ * src/lib/escape.ts does; parts are concatenated (NULL ends them). */
 void say(const char *label, ...);
 const char *errno_text(int err);
 const char *signal_name(int sig);

@@ -1,6 +1,6 @@
 /*
  * options.c: the command line and the TINI_* variables, read over the same
- * option table src/cli.ts parses with (generated into options.gen.h), the
+ * option table src/cli/cli.ts parses with (generated into options.gen.h), the
  * same way (getopt: short flags cluster, `--opt value` or `--opt=value`,
  * `--` or the first word that is not an option ends them).
  *
@@ -23,7 +23,7 @@ struct parsed {
   int subreaper, cleanup, no_cleanup;
 };
 
-/* -e: src/cli.ts's exitCodeOption, /^\d+$/ and at most 255. */
+/* -e: src/cli/cli.ts's exitCodeOption, /^\d+$/ and at most 255. */
 static int exit_code_value(const char *v, int *out) {
   long n = 0;
   if (!*v) return 0;
@@ -36,7 +36,7 @@ static int exit_code_value(const char *v, int *out) {
   return 1;
 }
 
-/* --timeout, --grace: src/duration.ts's parseDuration for the forms
+/* --timeout, --grace: src/lib/duration.ts's parseDuration for the forms
  * /^(\d+(\.\d+)?|\.\d+)(ms|s|m)?$/ (text with blanks around it goes to Node).
  * The same IEEE double arithmetic: the number (strtod rounds correctly, as
  * Number() does) times the unit, rounded half up, refused past 2^53. */
@@ -62,7 +62,7 @@ static int duration_value(const char *v, long long *out) {
   return 1;
 }
 
-/* -p: src/signals.ts's parseSignal for numbers and standard names; real-time
+/* -p: src/init/signals.ts's parseSignal for numbers and standard names; real-time
  * names go to Node. */
 static int signal_value(const char *v, int *out) {
   if (*v >= '0' && *v <= '9') {
@@ -165,7 +165,7 @@ int parse_fast(int argc, char **argv, char **envp, struct fast_config *cfg) {
   if (!take_env(cfg, &p)) return 0;
   if (p.cleanup && p.no_cleanup) return 0; /* a contradiction: Node says so */
   if (!p.subreaper) return 0;
-  /* src/cli.ts's cleansUpOnExit for a subreaper that is not PID 1. */
+  /* src/cli/cli.ts's cleansUpOnExit for a subreaper that is not PID 1. */
   cfg->cleanup = p.cleanup || !p.no_cleanup;
   return 1;
 }

@@ -3,9 +3,9 @@
  * TypeScript: signal names and policy, glibc's error texts), and the raw
  * signal system calls.
  *
- * A line is what src/log.ts writes at the default verbosity: "[FATAL
+ * A line is what src/init/log.ts writes at the default verbosity: "[FATAL
  * tini-ts (PID)] message" or "[WARN  tini-ts (PID)] message", with the
- * message's control characters escaped as src/escape.ts does, in one
+ * message's control characters escaped as src/lib/escape.ts does, in one
  * write(2) so lines from two writers never interleave. The write never
  * blocks: a stderr pipe that nobody reads must not hold up a deadline or a
  * cleanup (the Node path has its writer thread for that). A line that cannot
@@ -47,7 +47,7 @@ static void put_uint(struct line *l, unsigned long long v) {
   while (n) put(l, &tmp[--n], 1);
 }
 
-/* src/escape.ts: a backslash, C0 controls, DEL and C1 controls (U+0080 to
+/* src/lib/escape.ts: a backslash, C0 controls, DEL and C1 controls (U+0080 to
  * U+009F, in UTF-8 0xC2 0x80..0x9F) become \\, \n, \t, \r or \xNN. The text
  * is valid UTF-8 (main.c hands other program names to Node, which decodes
  * them with U+FFFD). */
@@ -113,7 +113,7 @@ int signal_policy(int sig) {
   return sig > 0 && sig < 65 ? SIGNAL_POLICY[sig] : 0;
 }
 
-/* A standard signal's name as src/signals.ts's parseSignal takes it (any
+/* A standard signal's name as src/init/signals.ts's parseSignal takes it (any
  * case, with or without SIG); 0 for anything else. */
 int signal_by_name(const char *s) {
   const char *bare = strncasecmp(s, "SIG", 3) == 0 ? s + 3 : s;

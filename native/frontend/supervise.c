@@ -1,5 +1,5 @@
 /*
- * supervise.c: the fast path's run, as src/supervisor.ts runs it: set up
+ * supervise.c: the fast path's run, as src/init/supervisor.ts runs it: set up
  * (prctl), start the program in its own process group, forward signals to
  * it (or its group, -g) until it is reaped, reap every child, the --timeout
  * deadline (terminate the tree, exit 124), the cleanup of what it leaves
@@ -144,7 +144,7 @@ static void reap_all(struct run *r) {
   }
 }
 
-/* As native/handlers.c's send_to_child and src/events.ts's warnings: never
+/* As native/handlers.c's send_to_child and src/init/events.ts's warnings: never
  * to a reaped program (its pid, its group's id, may belong to a stranger). */
 static void forward(struct run *r, int sig) {
   int err = ESRCH;
@@ -260,7 +260,7 @@ int supervise(const struct fast_config *cfg, const struct invocation *inv) {
     if (n != (ssize_t)sizeof rep) rep.step = 0;
   }
   if (rep.step != 0) {
-    /* src/supervisor.ts: 127 when the program was not found, else 126. */
+    /* src/init/supervisor.ts: 127 when the program was not found, else 126. */
     if (rep.step == STEP_EXEC) say(LABEL_FATAL, "exec ", cfg->program[0], " failed: ", errno_text(rep.err), NULL);
     else say(LABEL_FATAL, "setpgid failed: ", errno_text(rep.err), NULL);
     while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}

@@ -1,6 +1,6 @@
 /*
  * tree.c: terminating every descendant (--timeout, and the cleanup after the
- * program exits), as src/terminate.ts does: SIGTERM and SIGCONT to each
+ * program exits), as src/init/terminate.ts does: SIGTERM and SIGCONT to each
  * member, again to any that appear (forks), SIGKILL after the grace period
  * to whatever is left, until nothing is left (or 2 s more, then give up).
  * Zombies count as gone: we reap our children, and a zombie of a live

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { tiniArgv, waitFor } from '../helpers/tini'
-import { listPids, readCmdline, readStat } from '../../src/proc'
+import { listPids, readCmdline, readStat } from '../../src/lib/proc'
 
 /** Live (non-zombie) processes whose command line contains marker. */
 function withMarker(marker: string): number[] {

@@ -49,7 +49,7 @@ t.test('npm pack, install the tarball with --ignore-scripts, run it', { timeout:
   t.equal(pack.exitCode, 0, pack.stderr)
   const info = JSON.parse(pack.stdout)[0] as { filename: string; files: { path: string }[] }
   const files = info.files.map((f) => f.path)
-  for (const f of ['bin/tini-ts', 'lib/main.js', 'lib/native-loader.js', 'prebuilds/linux-x64/tini-ts.glibc.node',
+  for (const f of ['bin/tini-ts', 'lib/main.js', 'lib/runtime/native-loader.js', 'prebuilds/linux-x64/tini-ts.glibc.node',
     'prebuilds/linux-arm64/tini-ts.glibc.node', 'binding.gyp', 'native/handlers.c', 'native/binding.c']) {
     t.ok(files.includes(f), `the tarball has ${f}`)
   }

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { children, FIXTURES, killTree, procStat, sleep, tiniArgv, waitFor } from '../helpers/tini'
-import { forwardedSignals } from '../../src/signals'
+import { forwardedSignals } from '../../src/init/signals'
 
 const PS = join(FIXTURES, 'print-signals.py')
 const TMP = mkdtempSync(join(tmpdir(), 'tini-ts-sig-'))

@@ -115,7 +115,7 @@ if (SEA) {
 }
 
 t.test('npm route: SIGUSR1 in the first milliseconds leaves no debugger listening', async (t) => {
-  // Node 20 has no --disable-sigusr1: before lib/init.js replaces Node's
+  // Node 20 has no --disable-sigusr1: before lib/entry.js replaces Node's
   // handler, SIGUSR1 may start the inspector; init.ts closes it at once.
   const outcomes = new Map<string, number>()
   for (const delay of DELAYS) {

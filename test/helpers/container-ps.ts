@@ -1,7 +1,7 @@
 // The processes of a runc container, read from the host's /proc through
-// src/proc.ts: who is inside (by PID namespace), and their pids as the
+// src/lib/proc.ts: who is inside (by PID namespace), and their pids as the
 // container sees them (NSpid).
-import { listPids, readCmdline, readNamespace, readStat, readStatus, type ProcStat } from '../../src/proc'
+import { listPids, readCmdline, readNamespace, readStat, readStatus, type ProcStat } from '../../src/lib/proc'
 import type { Container } from './runc'
 
 export interface Proc {

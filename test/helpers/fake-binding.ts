@@ -1,12 +1,12 @@
-// A stand-in for the addon (src/native.ts NativeBinding) for unit tests of
+// A stand-in for the addon (src/runtime/native.ts NativeBinding) for unit tests of
 // the TypeScript policy: no handlers, no processes. spawn() hands out a pid;
 // a test pushes the events the handlers would record and wakes the listener
 // as uv_async would (on a later turn of the loop). kill() of the program (or
 // its group) with a signal it does not ignore "ends" it: the fake then reports
 // programExited with that signal's wait status, as the SIGCHLD handler would.
-import { NATIVE_CONSTANTS, type NativeBinding, type NativeEvent, type SpawnOptions, type SpawnResult, type TtyInfo } from '../../src/native'
-import type { FdFacts } from '../../src/inherited-fds'
-import type { ProcInfo } from '../../src/process-tree'
+import { NATIVE_CONSTANTS, type NativeBinding, type NativeEvent, type SpawnOptions, type SpawnResult, type TtyInfo } from '../../src/runtime/native'
+import type { FdFacts } from '../../src/init/inherited-fds'
+import type { ProcInfo } from '../../src/init/process-tree'
 
 export interface FakeProc extends ProcInfo {
   /** signals this process survives (SIGKILL always ends it) */

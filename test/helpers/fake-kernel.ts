@@ -1,11 +1,11 @@
-// A process table with the kernel's rules that matter to src/tree-handles.ts
-// and src/terminate.ts, for unit tests: pids that are handed out again once
+// A process table with the kernel's rules that matter to src/init/tree-handles.ts
+// and src/init/terminate.ts, for unit tests: pids that are handed out again once
 // reaped, pidfds that keep naming the process they were opened on (ESRCH
 // once it is gone), and killChild that reaches only our unreaped children.
 // Hooks let a test recycle a pid at the worst moment (between the scan and
 // the pidfd_open, between the open and the re-read).
-import type { ProcInfo } from '../../src/process-tree'
-import type { TreeOps } from '../../src/tree-handles'
+import type { ProcInfo } from '../../src/init/process-tree'
+import type { TreeOps } from '../../src/init/tree-handles'
 
 export const SIGKILL = 9
 export const SIGTERM = 15

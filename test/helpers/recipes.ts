@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse as parseYaml } from 'yaml'
-import { parseDuration } from '../../src/duration'
-import { DEFAULT_GRACE_MS } from '../../src/cli'
+import { parseDuration } from '../../src/lib/duration'
+import { DEFAULT_GRACE_MS } from '../../src/cli/cli'
 
 export const REPO = join(__dirname, '..', '..')
 export const MARGIN_MS = 400
@@ -74,16 +74,16 @@ export function dockerfileRecipes(): Recipe[] {
 
 /** --demo's closing "Fix:" line (from the source: the same text the demo prints). */
 export function demoRecipe(): Recipe & { line: string } {
-  const text = readFileSync(join(REPO, 'src', 'demo.ts'), 'utf8')
+  const text = readFileSync(join(REPO, 'src', 'demo', 'demo.ts'), 'utf8')
   const m = /Fix: [^`]*wrap probes: (tini-ts [^`]*?) -- <probe command>[^]*?for timeoutSeconds: (\d+)/.exec(text)
-  if (!m) throw new Error('no Fix: line with a probe recipe in src/demo.ts')
+  if (!m) throw new Error('no Fix: line with a probe recipe in src/demo/demo.ts')
   return { where: '--demo Fix: line', line: m[0], options: m[1].split(/\s+/).slice(1), deadlineMs: Number(m[2]) * 1000 }
 }
 
-/** --zombies' advice for probe leftovers (src/zombies.ts). */
+/** --zombies' advice for probe leftovers (src/inspect/zombies.ts). */
 export function zombiesRecipe(): Recipe {
-  const text = readFileSync(join(REPO, 'src', 'zombies.ts'), 'utf8')
+  const text = readFileSync(join(REPO, 'src', 'inspect', 'zombies.ts'), 'utf8')
   const m = /wrap each probe: (tini-ts [^<]*?) -- <probe> \(timeoutSeconds: (\d+)\)/.exec(text)
-  if (!m) throw new Error('no probe recipe in src/zombies.ts')
+  if (!m) throw new Error('no probe recipe in src/inspect/zombies.ts')
   return { where: '--zombies advice', options: m[1].split(/\s+/).slice(1), deadlineMs: Number(m[2]) * 1000 }
 }

@@ -7,7 +7,7 @@
 import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
-import { listPids, maskHas, readStat, readStatus, type ProcStat } from '../../src/proc'
+import { listPids, maskHas, readStat, readStatus, type ProcStat } from '../../src/lib/proc'
 
 export const REPO = resolve(__dirname, '..', '..')
 
@@ -91,9 +91,9 @@ export async function waitFor<T>(what: string, fn: () => T | Promise<T>, timeout
   }
 }
 
-// ---- /proc (read through src/proc.ts, the one /proc reader) ----------------
+// ---- /proc (read through src/lib/proc.ts, the one /proc reader) ----------------
 
-export type { ProcStat } from '../../src/proc'
+export type { ProcStat } from '../../src/lib/proc'
 
 /** /proc/PID/stat, or undefined when the process is gone. */
 export function procStat(pid: number): ProcStat | undefined {
@@ -111,7 +111,7 @@ function allStats(): ProcStat[] {
 }
 
 /** Every process below pid (children, grandchildren, ...) by parent link,
- * from /proc. (src/process-tree.ts's descendants also takes in the groups
+ * from /proc. (src/init/process-tree.ts's descendants also takes in the groups
  * and sessions the tree started; the tests want the plain tree.) */
 export function descendants(pid: number): ProcStat[] {
   const byParent = new Map<number, ProcStat[]>()

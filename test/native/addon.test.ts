@@ -6,8 +6,8 @@ import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ADDON, FIXTURES, killTree, procStat, waitFor } from '../helpers/tini'
-import { forwardedSignals, IGNORED_SIGNALS, OWN_ACT_SIGNALS } from '../../src/signals'
-import { NATIVE_CONSTANTS } from '../../src/native'
+import { forwardedSignals, IGNORED_SIGNALS, OWN_ACT_SIGNALS } from '../../src/init/signals'
+import { NATIVE_CONSTANTS } from '../../src/runtime/native'
 
 const FWD = forwardedSignals()
 const PRINT_SIGNALS = join(FIXTURES, 'print-signals.py')
@@ -406,7 +406,7 @@ t.test('killGroup: the program\'s group after its reap, while a child of ours (r
   t.equal(r.after, 3, 'no child of ours left in it: ESRCH, the number is no longer ours')
 })
 
-t.test('constants: the addon\'s are src/native.ts\'s NATIVE_CONSTANTS', async (t) => {
+t.test('constants: the addon\'s are src/runtime/native.ts\'s NATIVE_CONSTANTS', async (t) => {
   const { result: r } = await scenario(t, `out({ c: n.constants, fns: Object.keys(n) })`)
   t.same(r.c, NATIVE_CONSTANTS, 'event types, spawn steps, the held marker, errno values')
   t.ok(r.fns.includes('constants'))

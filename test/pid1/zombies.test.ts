@@ -13,15 +13,15 @@ import {
   formatZombieText,
   identifyInit,
   runZombies,
-} from '../../src/zombies'
-import type { ZombieReport } from '../../src/zombies'
+} from '../../src/inspect/zombies'
+import type { ZombieReport } from '../../src/inspect/zombies'
 import { publicCopy } from '../helpers/tini'
 
 const ROOT = path.resolve(__dirname, '..', '..')
-// The runner fixture requires the compiled lib/zombies.js. tsc emits even if
+// The runner fixture requires the compiled lib/inspect/zombies.js. tsc emits even if
 // someone else's file in src/ does not type-check, so its status is ignored.
 spawnSync('env', ['-u', 'NODE_OPTIONS', process.execPath, path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'ignore' })
-if (!fs.existsSync(path.join(ROOT, 'lib', 'zombies.js'))) throw new Error('lib/zombies.js was not built')
+if (!fs.existsSync(path.join(ROOT, 'lib', 'inspect', 'zombies.js'))) throw new Error('lib/inspect/zombies.js was not built')
 // Parts of these runs are nobody's: they use a world-readable copy of what
 // they need, since the checkout may sit in a 0700 directory (publicCopy).
 const PUBLIC = publicCopy(['lib', 'test/fixtures', process.execPath])

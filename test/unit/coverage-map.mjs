@@ -2,18 +2,18 @@
 // the src/ modules it mirrors, and only those, so a module is covered by its
 // own tests, not by another test that happens to load it.
 const MIRRORS = {
-  'cli.test.ts': ['src/cli.ts'],
-  'duration-rewrite.test.ts': ['src/duration.ts', 'src/rewrite.ts'],
-  'exit-code.test.ts': ['src/exit-code.ts'],
-  'inherited-fds.test.ts': ['src/inherited-fds.ts'],
-  'log.test.ts': ['src/log.ts', 'src/escape.ts'],
-  'native-loader.test.ts': ['src/native-loader.ts'],
-  'proc.test.ts': ['src/proc.ts'],
-  'process-tree.test.ts': ['src/process-tree.ts'],
-  'signals.test.ts': ['src/signals.ts'],
-  'supervisor.test.ts': ['src/supervisor.ts', 'src/events.ts', 'src/setup.ts', 'src/pause.ts'],
-  'terminate.test.ts': ['src/terminate.ts', 'src/tree-handles.ts'],
-  'tree-handles.test.ts': ['src/tree-handles.ts'],
+  'cli/cli.test.ts': ['src/cli/cli.ts'],
+  'duration-rewrite.test.ts': ['src/lib/duration.ts', 'src/cli/rewrite.ts'],
+  'init/exit-code.test.ts': ['src/init/exit-code.ts'],
+  'init/inherited-fds.test.ts': ['src/init/inherited-fds.ts'],
+  'init/log.test.ts': ['src/init/log.ts', 'src/lib/escape.ts'],
+  'runtime/native-loader.test.ts': ['src/runtime/native-loader.ts'],
+  'lib/proc.test.ts': ['src/lib/proc.ts'],
+  'init/process-tree.test.ts': ['src/init/process-tree.ts'],
+  'init/signals.test.ts': ['src/init/signals.ts'],
+  'init/supervisor.test.ts': ['src/init/supervisor.ts', 'src/init/events.ts', 'src/init/setup.ts', 'src/init/pause.ts'],
+  'init/terminate.test.ts': ['src/init/terminate.ts', 'src/init/tree-handles.ts'],
+  'init/tree-handles.test.ts': ['src/init/tree-handles.ts'],
 }
 
 export default function map(testFile) {

@@ -1,7 +1,7 @@
 // Parsers of --timeout/--grace DURATION and --rewrite FROM:TO.
 import t from 'tap'
-import { formatDuration, parseDuration } from '../../src/duration'
-import { forwardingMap, parseRewrite } from '../../src/rewrite'
+import { formatDuration, parseDuration } from '../../src/lib/duration'
+import { forwardingMap, parseRewrite } from '../../src/cli/rewrite'
 
 t.test('parseDuration', async (t) => {
   t.equal(parseDuration('500ms'), 500)

@@ -1,0 +1,23 @@
+// Entry point of the executable and of bin/tini-ts: take the signals first
+// (src/runtime/early-signals.ts), then require the rest. `require`, not `import`:
+// imports are evaluated before this module's body, and main's (pino's
+// loader, the supervisor) would then run inside the window.
+import * as fs from 'node:fs'
+import { claimEntry, takeSignals } from './runtime/early-signals'
+import { fatalLine } from './init/log'
+
+const early = takeSignals()
+claimEntry()
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+;(require('./main') as typeof import('./main')).main(process.argv.slice(2), early).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    try {
+      fs.writeSync(2, fatalLine(e))
+    } catch {
+      /* stderr closed */
+    }
+    process.exit(1)
+  },
+)
