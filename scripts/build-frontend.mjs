@@ -90,14 +90,13 @@ function signalsHeader() {
   )
 }
 
-/** The init's own exit codes (src/init/exit-code.ts, src/init/supervisor.ts). */
+/** The init's own exit codes (src/init/exit-code.ts). */
 function exitsHeader() {
   const exit = lib('init/exit-code')
-  const { EXIT_TIMEOUT } = lib('init/supervisor')
   return (
-    header('src/init/exit-code.ts, src/init/supervisor.ts') +
+    header('src/init/exit-code.ts') +
     `#define EXIT_USAGE ${exit.EXIT_USAGE}\n#define EXIT_NOT_EXECUTABLE ${exit.EXIT_NOT_EXECUTABLE}\n` +
-    `#define EXIT_NOT_FOUND ${exit.EXIT_NOT_FOUND}\n#define EXIT_TIMEOUT ${EXIT_TIMEOUT}\n`
+    `#define EXIT_NOT_FOUND ${exit.EXIT_NOT_FOUND}\n#define EXIT_TIMEOUT ${exit.EXIT_TIMEOUT}\n`
   )
 }
 

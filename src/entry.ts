@@ -3,11 +3,11 @@
 // imports are evaluated before this module's body, and main's (pino's
 // loader, the supervisor) would then run inside the window.
 import * as fs from 'node:fs'
-import { claimEntry, takeSignals } from './runtime/early-signals'
+import { EXIT_FAILURE } from './init/exit-code'
 import { fatalLine } from './init/log'
+import { takeSignals } from './runtime/early-signals'
 
 const early = takeSignals()
-claimEntry()
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 ;(require('./main') as typeof import('./main')).main(process.argv.slice(2), early).then(
@@ -18,6 +18,6 @@ claimEntry()
     } catch {
       /* stderr closed */
     }
-    process.exit(1)
+    process.exit(EXIT_FAILURE)
   },
 )

@@ -1,9 +1,10 @@
 // Composition root: parse, then hand over to the mode asked for.
 import * as fs from 'node:fs'
 import { parseCli } from './cli/cli'
-import { claimEntry, type Early, takeSignals } from './runtime/early-signals'
+import { type Early, takeSignals } from './runtime/early-signals'
 import { neutralizeIpcChannel } from './runtime/ipc-channel'
-import { fatalLine, Logger, StderrWriter } from './init/log'
+import { EXIT_FAILURE } from './init/exit-code'
+import { Logger, StderrWriter } from './init/log'
 import { Supervisor } from './init/supervisor'
 
 function write(fd: number, text: string | undefined): void {
@@ -46,13 +47,13 @@ export async function main(argv: string[] = process.argv.slice(2), early: Early 
   const native = early.native
   if (!native) {
     log.fatal('setup', (early.error as Error).message)
-    return 1
+    return EXIT_FAILURE
   }
   try {
     log = new Logger(cfg.verbosity, cfg.logFormat, new StderrWriter(native))
   } catch (e) {
     log.fatal('setup', (e as Error).message)
-    return 1
+    return EXIT_FAILURE
   }
   const code = await new Supervisor(cfg, native, log).run()
   await log.flush()
@@ -60,15 +61,4 @@ export async function main(argv: string[] = process.argv.slice(2), early: Early 
   // the bounded flush), and process.exit() would join the thread pool, which
   // hangs on a blocked stderr write, and tear Node down for nothing.
   return native.exitNow(code)
-}
-
-// `node lib/main.js` (src/entry.ts is the entry of the executable and bin/).
-if (require.main === module && claimEntry()) {
-  main().then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-      fs.writeSync(2, fatalLine(e))
-      process.exit(1)
-    },
-  )
 }

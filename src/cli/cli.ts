@@ -2,6 +2,7 @@
 // plus tini-ts's long options. Parsing only: nothing here starts anything.
 import { parseDuration } from '../lib/duration'
 import { parseRewrite } from './rewrite'
+import { EXIT_USAGE } from '../init/exit-code'
 import { parseSignal } from '../init/signals'
 import { LICENSE_TEXT, VERSION } from './about'
 
@@ -223,7 +224,7 @@ function getopt(args: string[]): { kind: 'parsed'; opts: Parsed } | ParseOutcome
 }
 
 function usage(msg: string): ParseOutcome {
-  return { kind: 'print', stderr: `error: ${msg}\n\n${helpText()}`, exitCode: 1 }
+  return { kind: 'print', stderr: `error: ${msg}\n\n${helpText()}`, exitCode: EXIT_USAGE }
 }
 
 /** Parses argv (without node and script) and env. Never exits the process. */

@@ -16,7 +16,10 @@ export function exitCodeFor(end: ProgramEnd, remapToZero: ReadonlySet<number> = 
   return remapToZero.has(code) ? 0 : code
 }
 
-/** Exit codes of the init itself, not of the program. */
-export const EXIT_USAGE = 1 // tini exits 1 on bad usage too
+/** Exit codes of the init itself, not of the program: every one of them is
+ * here, and the front end's table is generated from this module. */
+export const EXIT_USAGE = 1 // bad usage: tini exits 1 too
+export const EXIT_FAILURE = 1 // set-up failed or no process could be made (tini's 1 for a failed fork)
+export const EXIT_TIMEOUT = 124 // --timeout fired (coreutils timeout(1) uses the same)
 export const EXIT_NOT_EXECUTABLE = 126
 export const EXIT_NOT_FOUND = 127

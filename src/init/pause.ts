@@ -2,10 +2,7 @@
 // themselves) until SIGTERM or SIGINT, then exits 0 (catatonit -P).
 import type { Events } from './events'
 import type { Logger } from './log'
-import { signalName, type RtRange } from './signals'
-
-const SIGTERM = 15
-const SIGINT = 2
+import { signalName, SIGINT, SIGTERM, type RtRange } from './signals'
 
 /** Resolves to the exit code (0) once SIGTERM or SIGINT has arrived. */
 export async function runPause(events: Events, log: Logger, rt: RtRange): Promise<number> {

@@ -7,17 +7,14 @@ import { inheritedFds } from './inherited-fds'
 import type { Logger } from './log'
 import type { NativeBinding } from '../runtime/native'
 import { forwardingMap } from '../cli/rewrite'
+import { EXIT_FAILURE } from './exit-code'
 import { forwardedSignals, IGNORED_SIGNALS, OWN_ACT_SIGNALS, type RtRange } from './signals'
-
-/** The init's own exit code when set-up fails (tini exits 1 for any failure
- * before its child runs). */
-export const EXIT_SETUP = 1
 
 export type SetupStep = 'fds' | 'addon' | 'prctl' | 'handlers'
 
 /** Set-up could not complete: nothing was started. */
 export class SetupError extends Error {
-  readonly exitCode = EXIT_SETUP
+  readonly exitCode = EXIT_FAILURE // tini exits 1 for any failure before its child runs
   constructor(
     readonly kind: SetupStep,
     message: string,

@@ -24,6 +24,10 @@ export const LINUX_SIGNALS: readonly (readonly [string, number])[] = [
 
 const STANDARD: Record<string, number> = Object.fromEntries(LINUX_SIGNALS)
 
+/** The signals the init itself sends or waits for, by name: their numbers
+ * are written once, in LINUX_SIGNALS. */
+export const { SIGTERM, SIGKILL, SIGCONT, SIGINT } = STANDARD as Record<'SIGTERM' | 'SIGKILL' | 'SIGCONT' | 'SIGINT', number>
+
 /** Canonical name of a standard signal (first name Node lists for it). */
 const CANONICAL = new Map<number, string>()
 for (const [name, num] of Object.entries(STANDARD)) {

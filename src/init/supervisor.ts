@@ -9,7 +9,7 @@
 import { cleansUpOnExit, type Config } from '../cli/cli'
 import { formatDuration } from '../lib/duration'
 import type { Events } from './events'
-import { decodeWaitStatus, exitCodeFor, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, EXIT_USAGE } from './exit-code'
+import { decodeWaitStatus, exitCodeFor, EXIT_FAILURE, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, EXIT_TIMEOUT } from './exit-code'
 import { jobControlWanted, shouldTakeTerminal } from './job-control'
 import type { Logger } from './log'
 import { setLongTimeout } from './long-timer'
@@ -17,13 +17,8 @@ import { Errno, type NativeBinding, type SpawnResult } from '../runtime/native'
 import { runPause } from './pause'
 import { procAvailable } from '../lib/proc'
 import { SetupError, setUp, type Prepared } from './setup'
-import { signalName } from './signals'
+import { SIGKILL, signalName } from './signals'
 import { realDeps, terminateTree, type TerminateDeps, type TerminateResult } from './terminate'
-
-const SIGKILL = 9
-
-/** Exit code after --timeout fired (coreutils timeout(1) uses the same). */
-export const EXIT_TIMEOUT = 124
 
 const REAPER_WARNING =
   "tini-ts is not running as PID 1 and isn't registered as a child subreaper.\n" +
@@ -143,7 +138,7 @@ export class Supervisor {
       const err = (e as { errno?: number }).errno
       const hint = err === Errno.EAGAIN ? ' (no process can be created: pids cgroup full, or RLIMIT_NPROC?)' : ''
       log.fatal('spawn-failed', `cannot start ${cfg.program[0]}: ${(e as Error).message}${hint}`, { program: cfg.program[0], errno: err })
-      return EXIT_USAGE
+      return EXIT_FAILURE
     }
     if (!r.ok) {
       // The init's exit code is decided here, as tini does after execvp:

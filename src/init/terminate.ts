@@ -10,6 +10,7 @@
 import { Errno, type NativeBinding } from '../runtime/native'
 import { readStat } from '../lib/proc'
 import { scanProcesses } from './process-tree'
+import { SIGCONT, SIGKILL, SIGTERM } from './signals'
 import { TreeHandles, type Member, type TreeOps } from './tree-handles'
 
 export interface TerminateDeps {
@@ -24,9 +25,6 @@ export interface TerminateResult {
   survivors: number
 }
 
-const SIGTERM = 15
-const SIGKILL = 9
-const SIGCONT = 18
 const POLL_MS = 20
 /** After SIGKILL, how long to wait for the kernel to finish them. */
 const KILL_WAIT_MS = 2000

@@ -47,16 +47,6 @@ function closeInspector(): void {
   close()
   setImmediate(close)
 }
-let entryRuns = false
-
-/** src/entry.ts runs main(); main.ts must not run it again on its own (in the
- * esbuild bundle both see the same `module`, so require.main === module). */
-export function claimEntry(): boolean {
-  const first = !entryRuns
-  entryRuns = true
-  return first
-}
-
 /** Idempotent: the entry (src/entry.ts) calls it first, main() reuses it. */
 export function takeSignals(): Early {
   if (early) return early

@@ -227,13 +227,13 @@ t.test('dumb-init as PID 1', { skip: !canUnshare ? 'needs root' : !which('dumb-i
   t.match(json(t, r).pid1, { comm: 'dumb-init', knownInit: 'dumb-init', catchesSigchld: true, looksLikeReaper: true })
 })
 
-t.test('tini-ts (node lib/main.js) as PID 1', { skip: !canUnshare ? 'needs root' : false }, async (t) => {
-  if (!fs.existsSync(path.join(ROOT, 'lib', 'main.js'))) {
-    t.comment('lib/main.js not built: nothing to test')
+t.test('tini-ts (node bin/tini-ts, the npm route) as PID 1', { skip: !canUnshare ? 'needs root' : false }, async (t) => {
+  if (!fs.existsSync(path.join(ROOT, 'lib', 'entry.js'))) {
+    t.comment('lib/entry.js not built: nothing to test')
     return
   }
   const dir = testdir(t)
-  const r = await inNamespace(dir, 'inspect --json', [NODE, 'lib/main.js', '--'])
+  const r = await inNamespace(dir, 'inspect --json', [NODE, 'bin/tini-ts', '--'])
   t.equal(r.exitCode, 0, r.stderr)
   t.match(json(t, r).pid1, { knownInit: 'tini-ts', looksLikeReaper: true })
 })
