@@ -25,6 +25,7 @@ import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { HOST_ARCH, ARCHES } from './runtime.mjs'
 import { parseCommandLine } from './cli-args.mjs'
+import { mirror } from './place-file.mjs'
 
 const require = createRequire(import.meta.url)
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -129,19 +130,6 @@ function haveCompiler(cc) {
   return spawnSync(cc, ['--version'], { encoding: 'utf8' }).status === 0
 }
 
-/** Hard links src at dst (a copy where that fails), atomically. */
-function place(src, dst) {
-  fs.mkdirSync(path.dirname(dst), { recursive: true })
-  const tmp = `${dst}.tmp-${process.pid}`
-  fs.rmSync(tmp, { force: true })
-  try {
-    fs.linkSync(src, tmp)
-  } catch {
-    fs.copyFileSync(src, tmp)
-    fs.chmodSync(tmp, 0o755)
-  }
-  fs.renameSync(tmp, dst)
-}
 
 export function buildFrontend({ arch, quiet = false } = {}) {
   const log = quiet ? () => {} : (m) => process.stderr.write(`build-frontend: ${m}\n`)
@@ -161,7 +149,7 @@ export function buildFrontend({ arch, quiet = false } = {}) {
     const r = spawnSync(cc, [...CFLAGS, '-I', GEN, '-o', tmp, ...sources], { encoding: 'utf8' })
     if (r.status !== 0) throw new Error(`${cc} failed:\n${r.error?.message ?? ''}${r.stderr}`)
     fs.renameSync(tmp, path.join(outDir, 'tini-ts'))
-    if (a === HOST_ARCH) place(path.join(outDir, 'tini-ts'), path.join(DIST, 'tini-ts'))
+    if (a === HOST_ARCH) mirror(path.join(outDir, 'tini-ts'), path.join(DIST, 'tini-ts'))
     log(`dist/linux-${a}/tini-ts: ${(fs.statSync(path.join(outDir, 'tini-ts')).size / 1024).toFixed(0)} KiB (${cc} -static)`)
     built.push(a)
   }

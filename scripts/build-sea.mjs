@@ -58,6 +58,7 @@ import { fileURLToPath } from 'node:url'
 import { HOST_ARCH, ARCHES, ensureRuntime, runnerFor } from './runtime.mjs'
 import { neutralizeRuntimeEnv, neutralizeRuntimeJs } from './runtime-env.mjs'
 import { parseCommandLine } from './cli-args.mjs'
+import { mirror } from './place-file.mjs'
 
 const require = createRequire(import.meta.url)
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -318,19 +319,6 @@ export async function buildSea(opts) {
   }
 }
 
-/** Hard links `src` at `dst` (a copy where links cannot be made), replacing `dst`. */
-function mirror(src, dst) {
-  fs.mkdirSync(path.dirname(dst), { recursive: true })
-  const tmp = `${dst}.tmp-${process.pid}`
-  fs.rmSync(tmp, { force: true })
-  try {
-    fs.linkSync(src, tmp)
-  } catch {
-    fs.copyFileSync(src, tmp)
-    fs.chmodSync(tmp, fs.statSync(src).mode & 0o7777)
-  }
-  fs.renameSync(tmp, dst)
-}
 
 /**
  * The default build: dist/tini-ts-node for this machine, mirrored under
