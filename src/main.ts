@@ -33,7 +33,7 @@ export async function main(argv: string[] = process.argv.slice(2), early: Early 
   const parsed = parseCli(argv, process.env)
   // No program to run: the signals go back to their defaults (and libuv
   // reaps its own children again); those held since start-up act now.
-  if (parsed.kind === 'print' || parsed.config.mode === 'zombies' || parsed.config.mode === 'demo') early.native?.releaseSignals()
+  if (parsed.kind === 'print' || parsed.config.mode === 'zombies' || parsed.config.mode === 'demo') early.signals?.native.releaseSignals()
   if (parsed.kind === 'print') {
     write(1, parsed.stdout)
     write(2, parsed.stderr)
@@ -44,21 +44,21 @@ export async function main(argv: string[] = process.argv.slice(2), early: Early 
   if (cfg.mode === 'demo') return (await import('./demo/demo')).runDemo()
   plainStdio()
   let log = new Logger(cfg.verbosity, cfg.logFormat) // synchronous, until the writer thread runs
-  const native = early.native
-  if (!native) {
+  const signals = early.signals
+  if (!signals) {
     log.fatal('setup', (early.error as Error).message)
     return EXIT_FAILURE
   }
   try {
-    log = new Logger(cfg.verbosity, cfg.logFormat, new StderrWriter(native))
+    log = new Logger(cfg.verbosity, cfg.logFormat, new StderrWriter(signals.native))
   } catch (e) {
     log.fatal('setup', (e as Error).message)
     return EXIT_FAILURE
   }
-  const code = await new Supervisor(cfg, native, log).run()
+  const code = await new Supervisor(cfg, signals, log).run()
   await log.flush()
   // _exit(2) right away: everything of ours is written (or given up on after
   // the bounded flush), and process.exit() would join the thread pool, which
   // hangs on a blocked stderr write, and tear Node down for nothing.
-  return native.exitNow(code)
+  return signals.native.exitNow(code)
 }

@@ -5,12 +5,12 @@ import { terminatesTree, type Config } from '../cli/cli'
 import { Events } from './events'
 import { inheritedFds } from './inherited-fds'
 import type { Logger } from './log'
-import type { NativeBinding } from '../runtime/native'
+import type { OwnedSignals } from '../runtime/early-signals'
 import { forwardingMap } from '../cli/rewrite'
 import { EXIT_FAILURE } from './exit-code'
-import { forwardedSignals, IGNORED_SIGNALS, OWN_ACT_SIGNALS, type RtRange } from './signals'
+import type { RtRange } from './signals'
 
-export type SetupStep = 'fds' | 'addon' | 'prctl' | 'handlers'
+export type SetupStep = 'fds' | 'prctl' | 'handlers'
 
 /** Set-up could not complete: nothing was started. */
 export class SetupError extends Error {
@@ -45,11 +45,10 @@ function step<T>(kind: SetupStep, prefix: string, fn: () => T): T {
 }
 
 /** Throws SetupError only. */
-export function setUp(cfg: Config, native: NativeBinding, log: Logger, isPid1 = process.pid === 1): Prepared {
+export function setUp(cfg: Config, signals: OwnedSignals, log: Logger, isPid1 = process.pid === 1): Prepared {
+  const { native, rt, clockTicks } = signals
   // First: no descriptor of ours may exist yet among those we read.
   const inh = step('fds', 'cannot list the inherited descriptors: ', () => inheritedFds(native.fdFacts()))
-  const s = step('addon', 'addon set-up failed: ', () => native.setup())
-  const rt = { min: s.sigrtmin, max: s.sigrtmax }
   // prctl(2) PR_SET_PDEATHSIG / PR_SET_CHILD_SUBREAPER: the addon's message
   // names the call and the errno.
   step('prctl', '', () => {
@@ -68,14 +67,15 @@ export function setUp(cfg: Config, native: NativeBinding, log: Logger, isPid1 = 
       log.warn('degraded', `cannot become a child subreaper (${(e as Error).message}): --timeout and --cleanup miss descendants re-parented elsewhere`)
     }
   }
-  const events = new Events(cfg, native, log, rt, s.clockTicks)
-  step('handlers', 'cannot install the signal handlers: ', () => {
+  const events = new Events(cfg, native, log, rt, clockTicks)
+  // The handlers are installed already (src/runtime/early-signals.ts); what
+  // they forward, and how, is decided now that the options are known.
+  step('handlers', 'cannot set the signal policy: ', () => {
     const details = cfg.warnOnReap || log.enabled('debug') || (cfg.logFormat === 'json' && log.enabled('info'))
     native.setPolicy(forwardingMap(cfg.rewrite, rt), cfg.killProcessGroup, details)
     // The handlers wake us through a uv_async_t on this loop: no timer, no
     // wake-up while nothing happens, and no node:net to load.
     events.listen()
-    native.installHandlers(forwardedSignals(rt), [...IGNORED_SIGNALS], [...OWN_ACT_SIGNALS])
   })
-  return { rt, clockTicks: s.clockTicks, inherited: inh.fds, degraded: [...inh.notes], events }
+  return { rt, clockTicks, inherited: inh.fds, degraded: [...inh.notes], events }
 }

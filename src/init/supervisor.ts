@@ -13,6 +13,7 @@ import { decodeWaitStatus, exitCodeFor, EXIT_FAILURE, EXIT_NOT_EXECUTABLE, EXIT_
 import { jobControlWanted, shouldTakeTerminal } from './job-control'
 import type { Logger } from './log'
 import { setLongTimeout } from './long-timer'
+import type { OwnedSignals } from '../runtime/early-signals'
 import { Errno, type NativeBinding, type SpawnResult } from '../runtime/native'
 import { runPause } from './pause'
 import { procAvailable } from '../lib/proc'
@@ -59,14 +60,16 @@ interface Started {
 
 export class Supervisor {
   private readonly deps: SupervisorDeps
+  private readonly native: NativeBinding
 
   constructor(
     private readonly cfg: Config,
-    private readonly native: NativeBinding,
+    private readonly signals: OwnedSignals,
     private readonly log: Logger,
     deps: Partial<SupervisorDeps> = {},
   ) {
-    this.deps = { ...processDeps(native), ...deps }
+    this.native = signals.native
+    this.deps = { ...processDeps(signals.native), ...deps }
   }
 
   /** Runs until the program (or pause mode) ends; resolves to the exit code. */
@@ -74,7 +77,7 @@ export class Supervisor {
     const { cfg, log } = this
     let env: Prepared
     try {
-      env = setUp(cfg, this.native, log, this.deps.pid === 1)
+      env = setUp(cfg, this.signals, log, this.deps.pid === 1)
     } catch (e) {
       if (!(e instanceof SetupError)) throw e
       log.fatal('setup', e.message, { step: e.kind })

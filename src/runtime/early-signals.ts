@@ -20,11 +20,28 @@ import { forwardedSignals, IGNORED_SIGNALS, OWN_ACT_SIGNALS, type RtRange } from
  * EMFILE goes unchecked). Loading the addon takes one more. */
 export const MIN_NOFILE = 21
 
+/** The signals, owned: the addon with its handlers installed, and what its
+ * set-up reported. Made once, by takeSignals() in the entry, and passed down
+ * through main() to the supervisor; nothing else installs the handlers, and
+ * only main() releases them (the modes that run no program). */
+export interface OwnedSignals {
+  native: NativeBinding
+  rt: RtRange
+  clockTicks: number
+}
+
 export interface Early {
-  native?: NativeBinding
+  signals?: OwnedSignals
   /** why the addon could not be loaded (reported once the CLI is parsed) */
   error?: Error
-  rt?: RtRange
+}
+
+/** Sets the addon up and installs its handlers: the one place that does. */
+export function ownSignals(native: NativeBinding): OwnedSignals {
+  const s = native.setup()
+  const rt = { min: s.sigrtmin, max: s.sigrtmax }
+  native.installHandlers(forwardedSignals(rt), [...IGNORED_SIGNALS], [...OWN_ACT_SIGNALS])
+  return { native, rt, clockTicks: s.clockTicks }
 }
 
 let early: Early | undefined
@@ -51,11 +68,7 @@ function closeInspector(): void {
 export function takeSignals(): Early {
   if (early) return early
   try {
-    const native = loadNative()
-    const s = native.setup()
-    const rt = { min: s.sigrtmin, max: s.sigrtmax }
-    native.installHandlers(forwardedSignals(rt), [...IGNORED_SIGNALS], [...OWN_ACT_SIGNALS])
-    early = { native, rt }
+    early = { signals: ownSignals(loadNative()) }
     closeInspector()
   } catch (e) {
     const error = e instanceof Error ? e : new Error(String(e))

@@ -6,6 +6,7 @@ import t from 'tap'
 import { parseCli, type Config } from '../../../src/cli/cli'
 import { Logger, type LineSink } from '../../../src/init/log'
 import { Errno } from '../../../src/runtime/native'
+import { ownSignals } from '../../../src/runtime/early-signals'
 import { Supervisor, type SupervisorDeps } from '../../../src/init/supervisor'
 import { FakeBinding } from '../../helpers/fake-binding'
 
@@ -69,7 +70,7 @@ function start(args: string[], opts: { pid?: number; verbosity?: number; prepare
       return { ops, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) }
     },
   }
-  const run = new Supervisor(cfg, native, log, deps).run()
+  const run = new Supervisor(cfg, ownSignals(native), log, deps).run()
   return { native, out, run, passes: () => passes }
 }
 
@@ -228,8 +229,7 @@ t.test('set-up failures: one FATAL line, exit 1, nothing spawned', async (t) => 
     ['setParentDeathSignal', ['-p', 'SIGKILL', 'prog'], /^\[FATAL tini-ts \(\d+\)\] prctl\(PR_SET_PDEATHSIG\): EPERM\n$/],
     ['setSubreaper', ['-s', 'prog'], /^\[FATAL tini-ts \(\d+\)\] prctl\(PR_SET_PDEATHSIG\): EPERM\n$/],
     ['fdFacts', ['prog'], /cannot list the inherited descriptors: prctl/],
-    ['installHandlers', ['prog'], /cannot install the signal handlers: prctl/],
-    ['setup', ['prog'], /addon set-up failed: /],
+    ['setPolicy', ['prog'], /cannot set the signal policy: prctl/],
   ]
   for (const [step, args, line] of cases) {
     const { native, out, run } = start(args, { prepare: (n) => n.failing.set(step, new Error('prctl(PR_SET_PDEATHSIG): EPERM')) })
