@@ -75,6 +75,38 @@ t.test('a terminal to hand over takes the Node path', { skip }, async (t) => {
   t.equal(pathOf(['-s', '--'], {}, []), FAST, 'control: stdin not a terminal')
 })
 
+t.test('in the background of its terminal (`cmd &`) it takes the Node path', { skip }, async (t) => {
+  // A session on a pty whose leader's group is in the foreground; the init
+  // runs in a group of its own, as a shell starts `cmd &`. After `fg` the
+  // program may need the terminal, and only the Node path hands it over.
+  const background = `
+import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    if os.fork() == 0:
+        os.setpgid(0, 0)
+        os.execvp(sys.argv[1], sys.argv[1:])
+    os._exit(os.waitstatus_to_exitcode(os.wait()[1]))
+out = b''
+while True:
+    try:
+        b = os.read(fd, 4096)
+    except OSError:
+        break
+    if not b:
+        break
+    out += b
+os.waitpid(pid, 0)
+sys.stdout.write(out.decode())
+`
+  const bg = run(['python3', '-c', background, FRONT, '-s', '--', 'sh', '-c', `${WHICH[2]}; test -t 0 && echo tty`])
+  t.match(bg.stdout, new RegExp(`^${SLOW}\\r?\ntty\\r?$`, 'm'), `stdin our terminal, another group in its foreground: ${bg.stderr}`)
+  // control: a pty that is not our controlling terminal is just a file
+  const other = 'import os, subprocess, sys; m, s = os.openpty(); sys.exit(subprocess.run(sys.argv[1:], stdin=s).returncode)'
+  const not = run(['python3', '-c', other, FRONT, '-s', '--', 'sh', '-c', `${WHICH[2]}; test -t 0 && echo tty`])
+  t.equal(not.stdout, `${FAST}\ntty\n`, 'control: stdin a terminal, not ours: the fast path')
+})
+
 t.test('a program name that is not UTF-8 takes the Node path, bytes intact', { skip }, async (t) => {
   const dir = join(TMP, 'bin')
   spawnSync('mkdir', ['-p', dir])
