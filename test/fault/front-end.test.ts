@@ -310,3 +310,23 @@ t.test('RLIMIT_NOFILE soft 4, hard 64: the init takes room, the program gets exa
   t.equal(program, '4 64', 'the program: the limits it was given')
   t.equal(init, '64 64', 'control: the init itself raised its soft limit')
 })
+
+t.test('a line over 4 KiB keeps its start, its error and its newline, on both paths', { skip }, async (t) => {
+  // A pipe takes one write whole only up to 4096 bytes: the fast path cuts
+  // the middle of a longer line (marked "..."), never a character in two.
+  // The Node path writes it whole: its line is the control.
+  const decode = (b: Buffer) => new TextDecoder('utf-8', { fatal: true }).decode(b)
+  for (const [what, name] of [['ASCII', `./${'x'.repeat(4100)}`], ['two-byte characters', `./${'é'.repeat(2100)}`]] as const) {
+    const lines: Record<string, string> = {}
+    for (const [path, bin] of [['fast path', FRONT], ['Node path', NODE]] as const) {
+      const r = spawnSync(bin, ['-s', '--', name], { env: ENV, timeout: 60_000 })
+      t.equal(r.status, 126, `${what}, ${path}: exit 126`)
+      const line = decode(r.stderr)
+      t.match(line, /^\[FATAL tini-ts \(\d+\)\] exec \.\/(x|é){500}[^\n]* failed: File name too long\n$/, `${what}, ${path}: one whole line, the error at its end`)
+      lines[path] = line
+    }
+    t.ok(Buffer.byteLength(lines['fast path']) <= 4096, `${what}: the fast path's line fits one pipe write`)
+    t.match(lines['fast path'], /(x|é)\.\.\.(x|é)/, `${what}: the fast path marks the cut`)
+    t.ok(Buffer.byteLength(lines['Node path']) > 4096, `${what}, control: the Node path's line is longer, whole`)
+  }
+})
