@@ -8,13 +8,16 @@
  * held here would act at that point with their default action, as they
  * would have without the front end.)
  *
- * Where it is looked for, in order:
- *  1. beside the front end's own file: dirname(readlink("/proc/self/exe")),
- *     which follows symlinks (/usr/local/bin/tini -> /opt/tini-ts/tini-ts);
- *  2. without /proc: beside argv[0] as given (resolved with realpath(3)
- *     when it can be), or, for a bare name, beside the first match of that
- *     name in PATH;
- *  3. tini-ts-node itself in PATH.
+ * Where it is looked for:
+ *  - beside the front end's own file: dirname(readlink("/proc/self/exe")),
+ *    which follows symlinks (/usr/local/bin/tini -> /opt/tini-ts/tini-ts).
+ *    That file and no other: one that is missing or cannot be run is said
+ *    (its path and why), never replaced by another install's, which would
+ *    run silently with other code.
+ *  - without /proc only: beside argv[0] as given (resolved with realpath(3)
+ *    when it can be), or, for a bare name, beside the first match of that
+ *    name in PATH; the first of these that exists is the one; else
+ *    tini-ts-node itself in PATH.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -57,26 +60,32 @@ static int in_path(const char *name, char *out, size_t size) {
   }
 }
 
+/* 1: out is the one to exec (it may still fail: said then); 0: none
+ * found; -1: said why not. */
 static int find_node(const char *argv0, char *out, size_t size) {
   char self[PATH_MAX], found[PATH_MAX], real[PATH_MAX];
   ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
   if (n > 0) {
     self[n] = 0;
-    if (beside(self, out, size) && access(out, X_OK) == 0) return 1;
+    if (beside(self, out, size)) return 1;
+    say(LABEL_FATAL, "cannot run the Node executable beside ", self, ": ", errno_text(ENAMETOOLONG), NULL);
+    return -1;
   }
   if (argv0 && *argv0) {
     const char *file = argv0;
     if (!strchr(argv0, '/')) file = in_path(argv0, found, sizeof found) ? found : NULL;
-    if (file && realpath(file, real) && beside(real, out, size) && access(out, X_OK) == 0) return 1;
-    if (file && beside(file, out, size) && access(out, X_OK) == 0) return 1;
+    if (file && realpath(file, real) && beside(real, out, size) && access(out, F_OK) == 0) return 1;
+    if (file && beside(file, out, size) && access(out, F_OK) == 0) return 1;
   }
   return in_path(NODE_EXE, out, size);
 }
 
 void hand_over(const struct invocation *inv) {
   char node[PATH_MAX];
-  if (!find_node(inv->argv[0], node, sizeof node)) {
-    say(LABEL_FATAL, "cannot find the Node executable " NODE_EXE " (looked beside this executable, beside argv[0], and in PATH)", NULL);
+  int found = find_node(inv->argv[0], node, sizeof node);
+  if (found < 0) return;
+  if (!found) {
+    say(LABEL_FATAL, "cannot find the Node executable " NODE_EXE " (no /proc: looked beside argv[0] and in PATH)", NULL);
     return;
   }
   sigmask_set(SIG_SETMASK, &inv->mask, NULL);

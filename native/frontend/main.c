@@ -8,7 +8,11 @@
  *  - not PID 1 (an init's job, and its boot paid once, is Node's);
  *  - a subreaper (-s, TINI_SUBREAPER) with only the options options.c
  *    implements, at the default verbosity;
- *  - no terminal to hand to the program (job control is Node's);
+ *  - stdin is not our controlling terminal (whichever group is in its
+ *    foreground: started with `&` on a shell, the program may need the
+ *    terminal after `fg`, and only the Node path's job control hands it
+ *    over; a terminal that is not ours, where tcgetpgrp(3) fails, is
+ *    just a file);
  *  - /proc of our own PID namespace, with the children lists
  *    (/proc/PID/task/TID/children) the tree walk reads;
  *  - pidfd_open(2), which ties each signal of a termination to the process
@@ -58,7 +62,7 @@ static int have_pidfd(pid_t self) {
 static int runs_here(const struct fast_config *cfg) {
   pid_t self = getpid();
   if (self == 1) return 0;
-  if (isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp()) return 0;
+  if (isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) >= 0) return 0;
   if (getenv("LISTEN_PID")) return 0;
   if (!utf8_valid(cfg->program[0])) return 0;
   return own_proc(self) && have_pidfd(self);

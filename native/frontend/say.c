@@ -6,7 +6,10 @@
  * A line is what src/init/log.ts writes at the default verbosity: "[FATAL
  * tini-ts (PID)] message" or "[WARN  tini-ts (PID)] message", with the
  * message's control characters escaped as src/lib/escape.ts does, in one
- * write(2) so lines from two writers never interleave. The write never
+ * write(2) so lines from two writers never interleave. A pipe takes a write
+ * whole only up to PIPE_BUF (4096) bytes: a longer line loses its middle,
+ * marked "...", never its start, its end (where the error is said) or its
+ * newline. The write never
  * blocks: a stderr pipe that nobody reads must not hold up a deadline or a
  * cleanup (the Node path has its writer thread for that). A line that cannot
  * be written now is dropped, and a failed write (stderr closed) is not
@@ -29,13 +32,31 @@
 #include "errors.gen.h"
 #include "signals.gen.h"
 
+#define LINE_MAX_BYTES 4096
+#define CUT_MARK "..."
+#define CUT_HEAD 2048 /* bytes kept before the cut */
+
+/* Built twice: once only counting (b NULL), then written, each unit (a
+ * character, an escape) whole or not at all, so the cut never splits one. */
 struct line {
-  char b[4096];
-  size_t n;
+  char *b;
+  size_t n;        /* bytes in b */
+  size_t pos;      /* bytes of the whole line so far */
+  size_t cut_from; /* the units from here ... */
+  size_t cut_to;   /* ... to here are left out (cut_from == cut_to: none) */
 };
 
 static void put(struct line *l, const char *s, size_t len) {
-  if (len > sizeof l->b - 1 - l->n) len = sizeof l->b - 1 - l->n;
+  size_t at = l->pos;
+  l->pos += len;
+  if (!l->b) return;
+  if (l->cut_to > l->cut_from && at + len > l->cut_from && at < l->cut_to) {
+    if (at <= l->cut_from && l->pos > l->cut_from) { /* the first unit cut */
+      memcpy(l->b + l->n, CUT_MARK, sizeof CUT_MARK - 1);
+      l->n += sizeof CUT_MARK - 1;
+    }
+    return;
+  }
   memcpy(l->b + l->n, s, len);
   l->n += len;
 }
@@ -55,8 +76,17 @@ static void put_escaped(struct line *l, const char *s) {
   static const char hex[] = "0123456789abcdef";
   for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
     unsigned c = *p;
-    if (c == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) c = *++p;
-    else if (c != '\\' && c >= 0x20 && c != 0x7F) { put(l, (const char *)p, 1); continue; }
+    if (c == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) {
+      c = *++p;
+    } else if (c >= 0xC2) { /* a whole character: 2 to 4 bytes */
+      size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+      put(l, (const char *)p, n);
+      p += n - 1;
+      continue;
+    } else if (c != '\\' && c >= 0x20 && c != 0x7F) {
+      put(l, (const char *)p, 1);
+      continue;
+    }
     if (c == '\\') put(l, "\\\\", 2);
     else if (c == '\n') put(l, "\\n", 2);
     else if (c == '\t') put(l, "\\t", 2);
@@ -85,18 +115,32 @@ static void write_now(const char *b, size_t n) {
   if (fd >= 0) close(fd);
 }
 
+static void build(struct line *l, const char *label, va_list ap) {
+  put(l, "[", 1);
+  put(l, label, strlen(label));
+  put(l, " tini-ts (", 10);
+  put_uint(l, (unsigned long long)getpid());
+  put(l, ")] ", 3);
+  for (const char *part; (part = va_arg(ap, const char *)) != NULL;) put_escaped(l, part);
+  put(l, "\n", 1);
+}
+
 void say(const char *label, ...) {
-  struct line l = {.n = 0};
-  put(&l, "[", 1);
-  put(&l, label, strlen(label));
-  put(&l, " tini-ts (", 10);
-  put_uint(&l, (unsigned long long)getpid());
-  put(&l, ")] ", 3);
+  char b[LINE_MAX_BYTES];
+  struct line l = {.b = NULL, .n = 0, .pos = 0, .cut_from = 0, .cut_to = 0};
   va_list ap;
   va_start(ap, label);
-  for (const char *part; (part = va_arg(ap, const char *)) != NULL;) put_escaped(&l, part);
+  build(&l, label, ap);
   va_end(ap);
-  put(&l, "\n", 1);
+  size_t whole = l.pos;
+  l = (struct line){.b = b, .n = 0, .pos = 0, .cut_from = 0, .cut_to = 0};
+  if (whole > sizeof b) {
+    l.cut_from = CUT_HEAD;
+    l.cut_to = whole - (sizeof b - CUT_HEAD - (sizeof CUT_MARK - 1));
+  }
+  va_start(ap, label);
+  build(&l, label, ap);
+  va_end(ap);
   write_now(l.b, l.n);
 }
 

@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -42,6 +44,25 @@ static int retryable(int err) {
   return err == ENOENT || err == ESTALE || err == ENOTDIR || err == ENODEV || err == ETIMEDOUT;
 }
 
+/* The kernel's struct for prlimit64(2): the child calls it raw (libc's
+ * setrlimit may synchronise threads, which a CLONE_VM child must not). */
+struct rlimit64_raw {
+  uint64_t cur, max;
+};
+
+/* The tree walk needs a descriptor per level of the tree it walks, and one
+ * more: below this many we raise our soft limit toward the hard one, and
+ * the program gets the limit we were given. */
+#define NOFILE_ROOM 1024
+
+static int raise_nofile(struct rlimit64_raw *given) {
+  struct rlimit64_raw more;
+  if (syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, given) < 0 || given->cur >= NOFILE_ROOM || given->cur >= given->max) return 0;
+  more.cur = given->max < NOFILE_ROOM ? given->max : NOFILE_ROOM;
+  more.max = given->max;
+  return syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &more, NULL) == 0;
+}
+
 /* What the child needs, all prepared by the parent: with CLONE_VM the child
  * shares our memory until it execs, so it may not allocate. */
 struct job {
@@ -51,6 +72,7 @@ struct job {
   int report_fd;
   struct report rep; /* the same report, through the shared memory */
   const struct sigaction *chld; /* SIGCHLD as we got it, when we had to change it */
+  const struct rlimit64_raw *nofile; /* RLIMIT_NOFILE as we got it, when we raised ours */
 };
 
 /* execvp(3) as the addon's child does it (native/spawn.c, glibc's
@@ -112,6 +134,8 @@ static int child(void *arg) {
     r.err = errno;
   } else {
     if (j->chld) sigaction(SIGCHLD, j->chld, NULL);
+    /* Lowering a soft limit cannot fail. */
+    if (j->nofile) syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, j->nofile, NULL);
     sigmask_set(SIG_SETMASK, &j->inv->mask, NULL);
     r.step = STEP_EXEC;
     r.err = exec_program(j);
@@ -211,6 +235,8 @@ int supervise(const struct fast_config *cfg, const struct invocation *inv) {
     hand_over(inv);
     return EXIT_USAGE;
   }
+  struct rlimit64_raw nofile;
+  int nofile_raised = raise_nofile(&nofile);
   wait_set = ~0ULL;
   for (size_t i = 0; i < sizeof FAULTS / sizeof FAULTS[0]; i++) wait_set &= ~bit(FAULTS[i]);
   sigmask_set(SIG_SETMASK, &wait_set, NULL);
@@ -237,7 +263,7 @@ int supervise(const struct fast_config *cfg, const struct invocation *inv) {
     chld_changed = sigaction(SIGCHLD, &dfl, NULL) == 0;
   }
   struct job job = {.inv = inv, .program = cfg->program, .sh = sh, .report_fd = pfd[1], .rep = {0, 0},
-                    .chld = chld_changed ? &chld : NULL};
+                    .chld = chld_changed ? &chld : NULL, .nofile = nofile_raised ? &nofile : NULL};
   long long start = now_ms();
   pid_t pid = spawn(&job);
   if (pid < 0) {

@@ -22,10 +22,17 @@
  *      member: C is ours.
  * A member that fails 4 has died; its children are re-parented to us and
  * found through us on the next round. Only the pidfds of the path being
- * walked are open at a time (a low RLIMIT_NOFILE is no obstacle); what was
- * sent SIGTERM is remembered by pid and start time, which no later holder
- * of the pid shares. A process that cannot be looked at (no descriptor
- * free) is not signalled but counted as left, and tried again next round.
+ * walked are open at a time, and one descriptor more (a low RLIMIT_NOFILE
+ * is no obstacle); what was sent SIGTERM is remembered by pid and start
+ * time, which no later holder of the pid shares. A process that cannot be
+ * looked at (no descriptor free) is not signalled but counted as left, and
+ * tried again next round, with one exception: our own children. A child of
+ * ours keeps its pid until we reap it, and no round reaps (pump() does,
+ * between rounds), so within a round its pid names it as surely as a
+ * pidfd: it is signalled by pid (kill(2)) when no pidfd or stat can be
+ * had. Whatever it leaves is re-parented to us as it dies, and reached the
+ * same way a round later. The program, unreaped, is one of them, even when
+ * our own children list cannot be read.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -51,6 +58,7 @@
 #define POLL_MS 20
 #define KILL_WAIT_MS 2000
 #define MAX_DEPTH 512
+#define START_UNKNOWN (~0ULL) /* a child of ours signalled by pid: no stat */
 
 /* A process sent SIGTERM: pid and start time (/proc/PID/stat field 22). */
 struct termed {
@@ -64,7 +72,16 @@ struct walk {
   size_t n, cap;
   size_t live;       /* members found running this round */
   size_t unreachable;
+  pid_t self;
+  int blind;         /* why the last one could not be looked at (errno) */
+  pid_t program;     /* 0 once reaped */
+  int program_seen;  /* the program was found this round */
 };
+
+static void missed(struct walk *w, int err) {
+  w->unreachable++;
+  w->blind = err;
+}
 
 static int running(int pidfd) {
   if (pidfd < 0) return 1; /* ourselves */
@@ -135,29 +152,54 @@ static int note_termed(struct walk *w, pid_t pid, unsigned long long start) {
 
 static void visit(struct walk *w, pid_t parent, int parent_fd, int depth);
 
+/* A child of ours that cannot be looked at: by pid (see the top). */
+static void take_own_blind(struct walk *w, pid_t c) {
+  w->live++;
+  if (c == w->program) w->program_seen = 1;
+  if (w->sig != SIGTERM) {
+    kill(c, w->sig);
+  } else if (note_termed(w, c, START_UNKNOWN)) {
+    kill(c, SIGTERM);
+    kill(c, SIGCONT);
+  }
+}
+
 /* Child c of member parent: prove it ours, signal it, walk below it. */
 static void take_child(struct walk *w, pid_t parent, int parent_fd, pid_t c, int depth) {
+  int own = parent_fd < 0; /* listed in our own children list this round */
   int fd = (int)syscall(SYS_pidfd_open, c, 0);
   if (fd < 0) {
-    if (errno != ESRCH) w->unreachable++;
+    if (errno == ESRCH) return;
+    if (own) take_own_blind(w, c);
+    else missed(w, errno);
     return;
   }
   pid_t ppid = -1;
   unsigned long long start = 0;
   int known = stat_of(c, &ppid, &start);
-  if (!known && errno != ENOENT && errno != ESRCH) w->unreachable++;
+  if (!known && errno != ENOENT && errno != ESRCH) {
+    int err = errno;
+    close(fd);
+    if (own) take_own_blind(w, c);
+    else missed(w, err);
+    return;
+  }
   if (known && ppid == parent && running(fd) && running(parent_fd)) {
     w->live++;
-    /* Below it first: once it dies its children are only found through us,
-     * a round later. */
-    if (depth < MAX_DEPTH) visit(w, c, fd, depth + 1);
-    else w->unreachable++;
+    if (c == w->program) w->program_seen = 1;
+    /* Parents before their children, as the Node path does: a shell then
+     * goes before the job it waits for, and does not report that job's
+     * death ("Terminated") on the probe's stderr. The signal takes effect
+     * when the process next runs, so its children list is still there to
+     * read below; what it leaves is re-parented to us and found next round. */
     if (w->sig != SIGTERM) {
       send(fd, w->sig);
     } else if (note_termed(w, c, start)) {
       send(fd, SIGTERM);
       send(fd, SIGCONT); /* a stopped process would never see SIGTERM */
     }
+    if (depth < MAX_DEPTH) visit(w, c, fd, depth + 1);
+    else w->unreachable++;
   }
   close(fd);
 }
@@ -166,22 +208,41 @@ static void take_child(struct walk *w, pid_t parent, int parent_fd, pid_t c, int
 static void visit(struct walk *w, pid_t pid, int pid_fd, int depth) {
   char path[64];
   snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
-  DIR *d = opendir(path);
-  if (!d) {
-    if (errno != ENOENT && errno != ESRCH) w->unreachable++;
-    return;
+  /* The thread ids first, the directory closed, then each children list:
+   * one descriptor at a time below the pidfds on the path. We have one
+   * thread: our own list needs no directory. */
+  pid_t *tids = NULL;
+  size_t ntids = 0;
+  if (pid == w->self) {
+    tids = malloc(sizeof *tids);
+    if (tids) tids[ntids++] = pid;
+  } else {
+    DIR *d = opendir(path);
+    if (!d) {
+      if (errno != ENOENT && errno != ESRCH) missed(w, errno);
+      return;
+    }
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+      if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+      pid_t *more = realloc(tids, (ntids + 1) * sizeof *tids);
+      if (!more) {
+        missed(w, ENOMEM);
+        break;
+      }
+      tids = more;
+      tids[ntids++] = (pid_t)strtol(e->d_name, NULL, 10);
+    }
+    closedir(d);
   }
-  /* Read the lists first: no descriptor stays open below this level but
-   * the pidfds on the path. */
+  if (!tids && pid == w->self) missed(w, ENOMEM);
   char *lists = NULL;
   size_t len = 0;
-  for (struct dirent *e; (e = readdir(d)) != NULL;) {
-    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-    char cpath[64 + sizeof e->d_name + 16];
-    snprintf(cpath, sizeof cpath, "%s/%s/children", path, e->d_name);
+  for (size_t i = 0; i < ntids; i++) {
+    char cpath[96];
+    snprintf(cpath, sizeof cpath, "%s/%d/children", path, (int)tids[i]);
     char *list = slurp(cpath);
     if (!list) {
-      if (errno != ENOENT && errno != ESRCH) w->unreachable++;
+      if (errno != ENOENT && errno != ESRCH) missed(w, errno);
       continue;
     }
     size_t l = strlen(list);
@@ -193,11 +254,11 @@ static void visit(struct walk *w, pid_t pid, int pid_fd, int depth) {
       lists[len++] = ' ';
       lists[len] = 0;
     } else {
-      w->unreachable++;
+      missed(w, ENOMEM);
     }
     free(list);
   }
-  closedir(d);
+  free(tids);
   for (char *p = lists, *end; p && *p; p = end) {
     long c = strtol(p, &end, 10);
     if (end == p) break;
@@ -211,12 +272,18 @@ static size_t round_of(struct run *r, struct walk *w, int sig) {
   w->sig = sig;
   w->live = 0;
   w->unreachable = 0;
+  w->program = r->alive ? r->program : 0;
+  w->program_seen = 0;
   visit(w, r->self, -1, 0);
+  /* Not even our own children list could be read: the program, unreaped,
+   * is still ours by pid. */
+  if (w->program && !w->program_seen) take_own_blind(w, w->program);
   return w->live + w->unreachable;
 }
 
 void terminate_tree(struct run *r, long long grace_ms) {
-  struct walk w = {.sig = SIGTERM, .t = NULL, .n = 0, .cap = 0, .live = 0, .unreachable = 0};
+  struct walk w = {.sig = SIGTERM, .t = NULL, .n = 0, .cap = 0, .live = 0, .unreachable = 0,
+                   .self = r->self, .blind = 0, .program = 0, .program_seen = 0};
   long long deadline = now_ms() + grace_ms;
   for (;;) {
     if (round_of(r, &w, SIGTERM) == 0) goto done;
@@ -226,9 +293,14 @@ void terminate_tree(struct run *r, long long grace_ms) {
   }
   long long kill_deadline = now_ms() + KILL_WAIT_MS;
   for (;;) {
-    if (round_of(r, &w, SIGKILL) == 0 || now_ms() >= kill_deadline) goto done;
+    if (round_of(r, &w, SIGKILL) == 0) goto done;
+    if (now_ms() >= kill_deadline) break;
     pump(r, POLL_MS / 4);
   }
+  /* Given up: say so when part of the tree could not even be looked at
+   * (what can be looked at was sent SIGKILL, every round). */
+  if (w.unreachable)
+    say(LABEL_WARN, "Could not look at every descendant (", errno_text(w.blind), "): some may be left running", NULL);
 done:
   free(w.t);
 }

@@ -9,7 +9,7 @@
 // two paths side by side: the same exit codes and the same stderr lines.
 import t from 'tap'
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { nodeExecutable } from '../helpers/tini'
@@ -34,6 +34,9 @@ function pathOf(args: string[], env: Record<string, string> = {}, wrap: string[]
   const r = run([...wrap, FRONT, ...args, ...WHICH], env)
   return r.stdout.trim().split('\n').pop()?.trim() ?? `(exit ${r.code}: ${r.stderr})`
 }
+
+/** stderr with the init's pid made neutral, for comparing the two paths. */
+const neutral = (s: string) => s.replace(/tini-ts \(\d+\)/g, 'tini-ts (PID)')
 
 const FAST = 'tini-ts'
 const SLOW = 'tini-ts-node'
@@ -75,6 +78,38 @@ t.test('a terminal to hand over takes the Node path', { skip }, async (t) => {
   t.equal(pathOf(['-s', '--'], {}, []), FAST, 'control: stdin not a terminal')
 })
 
+t.test('in the background of its terminal (`cmd &`) it takes the Node path', { skip }, async (t) => {
+  // A session on a pty whose leader's group is in the foreground; the init
+  // runs in a group of its own, as a shell starts `cmd &`. After `fg` the
+  // program may need the terminal, and only the Node path hands it over.
+  const background = `
+import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    if os.fork() == 0:
+        os.setpgid(0, 0)
+        os.execvp(sys.argv[1], sys.argv[1:])
+    os._exit(os.waitstatus_to_exitcode(os.wait()[1]))
+out = b''
+while True:
+    try:
+        b = os.read(fd, 4096)
+    except OSError:
+        break
+    if not b:
+        break
+    out += b
+os.waitpid(pid, 0)
+sys.stdout.write(out.decode())
+`
+  const bg = run(['python3', '-c', background, FRONT, '-s', '--', 'sh', '-c', `${WHICH[2]}; test -t 0 && echo tty`])
+  t.match(bg.stdout, new RegExp(`^${SLOW}\\r?\ntty\\r?$`, 'm'), `stdin our terminal, another group in its foreground: ${bg.stderr}`)
+  // control: a pty that is not our controlling terminal is just a file
+  const other = 'import os, subprocess, sys; m, s = os.openpty(); sys.exit(subprocess.run(sys.argv[1:], stdin=s).returncode)'
+  const not = run(['python3', '-c', other, FRONT, '-s', '--', 'sh', '-c', `${WHICH[2]}; test -t 0 && echo tty`])
+  t.equal(not.stdout, `${FAST}\ntty\n`, 'control: stdin a terminal, not ours: the fast path')
+})
+
 t.test('a program name that is not UTF-8 takes the Node path, bytes intact', { skip }, async (t) => {
   const dir = join(TMP, 'bin')
   spawnSync('mkdir', ['-p', dir])
@@ -87,22 +122,48 @@ t.test('a program name that is not UTF-8 takes the Node path, bytes intact', { s
   t.equal(run([FRONT, '-s', '--', join(dir, 'plain'), '-c', 'basename "$(readlink /proc/$PPID/exe)"']).stdout.trim(), FAST, 'control: a UTF-8 name runs here')
 })
 
-t.test('without tini-ts-node beside it or in PATH: one line, exit 1, nothing started', { skip }, async (t) => {
+t.test('without tini-ts-node beside it: one line naming the file, exit 1, nothing started', { skip }, async (t) => {
   const dir = join(TMP, 'alone')
   spawnSync('mkdir', ['-p', dir])
   spawnSync('cp', [FRONT, join(dir, 'tini-ts')])
   const marker = join(TMP, 'ran')
-  const r = run([join(dir, 'tini-ts'), '-v', '--', 'touch', marker], { PATH: '/usr/bin:/bin' })
-  t.equal(r.code, 1)
-  t.match(r.stderr, /^\[FATAL tini-ts \(\d+\)\] cannot find the Node executable tini-ts-node \(looked beside this executable, beside argv\[0\], and in PATH\)\n$/)
+  // another install's tini-ts-node in PATH: never to be taken instead
+  const other = join(TMP, 'other-install')
+  spawnSync('mkdir', ['-p', other])
+  writeFileSync(join(other, 'tini-ts-node'), `#!/bin/sh\ntouch ${marker}-other\n`, { mode: 0o755 })
+  const env = { PATH: `${other}:/usr/bin:/bin` }
+  const r = run([join(dir, 'tini-ts'), '-v', '--', 'touch', marker], env)
+  t.equal(r.code, 1, 'exit 1')
+  t.equal(neutral(r.stderr), `[FATAL tini-ts (PID)] cannot run the Node executable ${join(dir, 'tini-ts-node')}: No such file or directory\n`, 'one line: the file and why')
   t.notOk(existsSync(marker), 'the program did not run')
-  const fast = run([join(dir, 'tini-ts'), '-s', '--', 'touch', marker], { PATH: '/usr/bin:/bin' })
+  t.notOk(existsSync(`${marker}-other`), "another install's tini-ts-node did not run")
+  const fast = run([join(dir, 'tini-ts'), '-s', '--', 'touch', marker], env)
   t.equal(fast.code, 0, 'control: the fast path needs no Node executable')
   t.ok(existsSync(marker), 'control: and runs the program')
+  run([join(other, 'tini-ts-node')])
+  t.ok(existsSync(`${marker}-other`), "control: the other install's tini-ts-node runs when run")
 })
 
-/** stderr with the init's pid made neutral, for comparing the two paths. */
-const neutral = (s: string) => s.replace(/tini-ts \(\d+\)/g, 'tini-ts (PID)')
+t.test('a tini-ts-node beside it that cannot be run: said, not replaced by one in PATH', { skip }, async (t) => {
+  const dir = join(TMP, 'noexec')
+  const other = join(TMP, 'other-install-2')
+  spawnSync('mkdir', ['-p', dir, other])
+  spawnSync('cp', [FRONT, join(dir, 'tini-ts')])
+  const marker = join(TMP, 'noexec-ran')
+  const stub = (where: string, mode: number) =>
+    writeFileSync(join(where, 'tini-ts-node'), `#!/bin/sh\necho "${where}" >> ${marker}\n`, { mode })
+  stub(dir, 0o644)
+  stub(other, 0o755)
+  const env = { PATH: `${other}:/usr/bin:/bin` }
+  const r = run([join(dir, 'tini-ts'), '-v', '--', 'true'], env)
+  t.equal(r.code, 1, 'exit 1')
+  t.equal(neutral(r.stderr), `[FATAL tini-ts (PID)] cannot run the Node executable ${join(dir, 'tini-ts-node')}: Permission denied\n`, 'one line: the file and why')
+  t.notOk(existsSync(marker), 'nothing ran: neither the one beside it nor the one in PATH')
+  chmodSync(join(dir, 'tini-ts-node'), 0o755)
+  const ok = run([join(dir, 'tini-ts'), '-v', '--', 'true'], env)
+  t.equal(ok.code, 0, 'control: made executable, it is run')
+  t.equal(readFileSync(marker, 'utf8'), `${dir}\n`, 'control: the one beside it, only')
+})
 
 // [what, args, env]: each run on both paths, compared
 const SAME: [string, string[], Record<string, string>][] = [

@@ -263,3 +263,70 @@ print(run([sys.argv[1], '-s', '--timeout', '300ms', '--grace', '100ms', '--', 's
 `
   t.equal(py(driver, [FRONT]).stdout.trim(), '124 hung', 'exit 124 with the pipe full; control: a blocking write hangs there')
 })
+
+const havePrlimit = spawnSync('sh', ['-c', 'command -v prlimit']).status === 0 ? false : 'needs prlimit'
+
+/** Runs the init under prlimit with stdout and stderr in files (leftovers
+ * holding a pipe would keep spawnSync waiting); a hang is cut at 20 s
+ * (SIGKILL: no exit code of ours). */
+function limited(nofile: string, name: string, args: string[]) {
+  const out = join(TMP, `${name}.out`)
+  const err = join(TMP, `${name}.err`)
+  const r = spawnSync('sh', ['-c', 'exec "$@" >"$OUT" 2>"$ERR"', 'sh', 'prlimit', `--nofile=${nofile}`, FRONT, ...args], { env: { ...ENV, OUT: out, ERR: err }, timeout: 20_000, killSignal: 'SIGKILL' })
+  return { code: r.status, stdout: readFileSync(out, 'utf8'), stderr: readFileSync(err, 'utf8') }
+}
+
+t.test('RLIMIT_NOFILE 4, soft and hard: --timeout ends the tree, cleanup leaves nothing', { skip: skip || havePrlimit }, async (t) => {
+  // One descriptor free: not even a children list and a pidfd at once. Our
+  // own children (the program, and whatever is re-parented to us as the
+  // tree dies) are still ours by pid until we reap them. The Node path
+  // needs more than 20 descriptors to start (README): the fast path only.
+  // (no redirections: dash saves descriptors at 10 and up, beyond the limit)
+  // (no redirections: dash saves descriptors at 10 and up, beyond the
+  // limit). The program goes on once the inner shell has said its child.
+  const tree = String.raw`sh -c "/bin/sleep 60 & echo \$!; touch "\$OUT.ready"; exec /bin/sleep 61" & echo $!; ` +
+    'until [ -e "$OUT.ready" ]; do /bin/sleep 0.01; done; rm "$OUT.ready"'
+  const timed = limited('4', 'nofile4-timeout', ['-s', '--timeout', '300ms', '--grace', '100ms', '--', 'sh', '-c', `${tree}; exec /bin/sleep 62`])
+  t.equal(timed.code, 124, `--timeout fires and the program ends: ${timed.stderr}`)
+  t.match(timed.stderr, /^\[WARN {2}tini-ts \(\d+\)\] Program still running after 300ms: terminating it and its descendants\n$/)
+  const pids = timed.stdout.trim().split('\n').map(Number)
+  t.equal(pids.length, 2, 'two descendants were started')
+  t.same(pids.filter(alive), [], 'none is left running')
+  for (const [name, extra, survive] of [['cleanup', [], false], ['control: --no-cleanup', ['--no-cleanup'], true]] as const) {
+    const r = limited('4', `nofile4-${survive}`, ['-s', ...extra, '--grace', '100ms', '--', 'sh', '-c', `${tree}; exit 7`])
+    t.equal(r.code, 7, `${name}: the program's status`)
+    t.equal(r.stderr, '', `${name}: nothing on stderr`)
+    const left = r.stdout.trim().split('\n').map(Number)
+    t.equal(left.length, 2, `${name}: two descendants were started`)
+    t.equal(left.filter(alive).length, survive ? 2 : 0, `${name}: ${survive ? 'both still run' : 'none is left'}`)
+    for (const p of left) if (alive(p)) process.kill(p, 'SIGKILL')
+  }
+})
+
+t.test('RLIMIT_NOFILE soft 4, hard 64: the init takes room, the program gets exactly 4', { skip: skip || havePrlimit }, async (t) => {
+  const r = limited('4:64', 'nofile-soft', ['-s', '--', 'sh', '-c', 'cat /proc/self/limits; cat /proc/$PPID/limits'])
+  t.equal(r.code, 0, r.stderr)
+  const [program, init] = [...r.stdout.matchAll(/^Max open files\s+(\d+)\s+(\d+)/gm)].map((m) => `${m[1]} ${m[2]}`)
+  t.equal(program, '4 64', 'the program: the limits it was given')
+  t.equal(init, '64 64', 'control: the init itself raised its soft limit')
+})
+
+t.test('a line over 4 KiB keeps its start, its error and its newline, on both paths', { skip }, async (t) => {
+  // A pipe takes one write whole only up to 4096 bytes: the fast path cuts
+  // the middle of a longer line (marked "..."), never a character in two.
+  // The Node path writes it whole: its line is the control.
+  const decode = (b: Buffer) => new TextDecoder('utf-8', { fatal: true }).decode(b)
+  for (const [what, name] of [['ASCII', `./${'x'.repeat(4100)}`], ['two-byte characters', `./${'é'.repeat(2100)}`]] as const) {
+    const lines: Record<string, string> = {}
+    for (const [path, bin] of [['fast path', FRONT], ['Node path', NODE]] as const) {
+      const r = spawnSync(bin, ['-s', '--', name], { env: ENV, timeout: 60_000 })
+      t.equal(r.status, 126, `${what}, ${path}: exit 126`)
+      const line = decode(r.stderr)
+      t.match(line, /^\[FATAL tini-ts \(\d+\)\] exec \.\/(x|é){500}[^\n]* failed: File name too long\n$/, `${what}, ${path}: one whole line, the error at its end`)
+      lines[path] = line
+    }
+    t.ok(Buffer.byteLength(lines['fast path']) <= 4096, `${what}: the fast path's line fits one pipe write`)
+    t.match(lines['fast path'], /(x|é)\.\.\.(x|é)/, `${what}: the fast path marks the cut`)
+    t.ok(Buffer.byteLength(lines['Node path']) > 4096, `${what}, control: the Node path's line is longer, whole`)
+  }
+})
