@@ -24,24 +24,15 @@ import signal
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'fixtures'))
+from proc_stat import processes  # noqa: E402
+
 PR_SET_CHILD_SUBREAPER = 36
 
 
 def children(pid):
-    """Our children, from /proc (ppid field of every stat)."""
-    out = []
-    for name in os.listdir('/proc'):
-        if not name.isdigit():
-            continue
-        try:
-            with open('/proc/%s/stat' % name) as f:
-                stat = f.read()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(')') + 2:].split()
-        if int(fields[1]) == pid and fields[0] != 'Z':
-            out.append(int(name))
-    return out
+    """Our children that have not exited, from /proc."""
+    return [p for (p, state, ppid, _, _) in processes() if ppid == pid and state != 'Z']
 
 
 def cmdline(pid):
