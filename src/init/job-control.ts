@@ -2,21 +2,10 @@
 // acts as a job of an interactive shell (Ctrl-Z, fg, bg). Pure
 // decisions over the facts the addon reports (ttyInfo); the addon does the
 // syscalls.
+import type { TtyInfo } from '../runtime/native'
 
-/** What the addon's ttyInfo() reports about stdin's terminal and our place, plus our pid. */
-export interface TtyFacts {
-  /** isatty(0) */
-  isatty: number
-  /** tcgetpgrp(0): the terminal's foreground process group (-1: none) */
-  foreground: number
-  /** getpgrp() */
-  pgrp: number
-  pid: number
-  /** getsid(0) */
-  sid: number
-  /** getsid(getppid()) */
-  parentSid: number
-}
+/** What the addon's ttyInfo() reports, plus our pid. */
+export type TtyFacts = TtyInfo & { pid: number }
 
 /** Hand the terminal to the program's group only if it is ours to give: tini
  * takes it even from the background (its own TODO says that is not OK). */

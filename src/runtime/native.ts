@@ -99,11 +99,17 @@ export type SpawnResult =
   | (SpawnFacts & { ok: true })
   | (SpawnFacts & { ok: false; step: SpawnStep; errno: number; message: string })
 
+/** What ttyInfo() reports about stdin's terminal and our place in it. */
 export interface TtyInfo {
+  /** isatty(0) */
   isatty: number
+  /** tcgetpgrp(0): the terminal's foreground process group (-1: none) */
   foreground: number
+  /** getpgrp() */
   pgrp: number
+  /** getsid(0) */
   sid: number
+  /** getsid(getppid()) */
   parentSid: number
 }
 
