@@ -6,6 +6,10 @@
 // path, with no -L prefix and nothing from the host's arm64 sysroot. The programs
 // an arm64 init starts must be host binaries (execve goes to the kernel, which
 // cannot run arm64 without binfmt): a static x86-64 busybox is copied in for that.
+// For the same reason the entry, /opt/tini-ts/tini-ts (the static arm64 front
+// end), cannot hand over to /opt/tini-ts/tini-ts-node here: it runs, finds the
+// Node executable beside itself and says in one line that the kernel refused
+// it. The Node executable is then run directly, as the front end would.
 // Control: the plain dist/linux-arm64/tini-ts does not start in the same root.
 import t from 'tap'
 import { spawnSync } from 'node:child_process'
@@ -18,6 +22,7 @@ const ROOT = path.resolve(__dirname, '..', '..')
 // the Node executable as the plain build ships it (beside a front end, it is tini-ts-node)
 const PLAIN = ['tini-ts-node', 'tini-ts'].map((f) => path.join(ROOT, 'dist', 'linux-arm64', f)).find((f) => fs.existsSync(f)) ?? ''
 const QEMU = '/usr/bin/qemu-aarch64-static'
+const NODE_ENTRY = '/opt/tini-ts/tini-ts-node'
 
 function why(): string | false {
   if (!fs.existsSync(tarball('arm64'))) return `no ${tarball('arm64')}: npm run build (needs gcc-aarch64-linux-gnu, qemu-user-static)`
@@ -46,9 +51,14 @@ t.test('the arm64 bundle in the aarch64 Alpine rootfs, under qemu-user', { skip 
   const env = { PATH: '/hostbin:/usr/sbin:/usr/bin:/sbin:/bin' }
   const inRoot = (args: string[]) => spawnSync('chroot', [root, '/qemu-aarch64-static', ...args], { encoding: 'utf8', env, timeout: 120_000 })
 
-  const v = inRoot([ENTRY, '--version'])
+  const fe = inRoot([ENTRY, '--version'])
+  t.equal(fe.status, 1, 'the front end runs in the musl root, and cannot exec an arm64 binary without binfmt')
+  t.equal(fe.stderr.trim().split('\n').length, 1, 'one line')
+  t.match(fe.stderr, /cannot run the Node executable \/opt\/tini-ts\/tini-ts-node: Exec format error/, 'it names the Node executable beside it')
+
+  const v = inRoot([NODE_ENTRY, '--version'])
   t.equal(v.status, 0, v.stderr)
-  t.match(v.stdout, /^tini-ts version /, '/opt/tini-ts/tini-ts --version')
+  t.match(v.stdout, /^tini-ts version /, '/opt/tini-ts/tini-ts-node --version')
 
   // the bundled loader resolves every library of the executable and of the addon inside the bundle
   for (const f of ['/opt/tini-ts/tini-ts-node', '/opt/tini-ts/tini_native.node']) {
@@ -61,7 +71,7 @@ t.test('the arm64 bundle in the aarch64 Alpine rootfs, under qemu-user', { skip 
 
   // as PID 1 of a fresh PID namespace: the program's status is the init's
   const r = spawnSync('unshare', ['--pid', '--fork', '--mount', `--mount-proc=${path.join(root, 'proc')}`, 'chroot', root,
-    '/qemu-aarch64-static', ENTRY, '--', '/hostbin/busybox', 'sh', '-c', 'echo started; exit 3'], { encoding: 'utf8', env, timeout: 120_000 })
+    '/qemu-aarch64-static', NODE_ENTRY, '--', '/hostbin/busybox', 'sh', '-c', 'echo started; exit 3'], { encoding: 'utf8', env, timeout: 120_000 })
   t.equal(r.status, 3, `as PID 1: exit 3, the program's (${r.stderr})`)
   t.equal(r.stdout.trim(), 'started', 'the program ran')
 
