@@ -25,7 +25,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'fixtures'))
-from proc_stat import processes  # noqa: E402
+from proc_stat import processes, reap  # noqa: E402
 
 PR_SET_CHILD_SUBREAPER = 36
 
@@ -42,15 +42,6 @@ def cmdline(pid):
     except OSError:
         return '?'
 
-
-def reap():
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
 
 
 def main(argv):
