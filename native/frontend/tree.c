@@ -152,16 +152,27 @@ static int note_termed(struct walk *w, pid_t pid, unsigned long long start) {
 
 static void visit(struct walk *w, pid_t parent, int parent_fd, int depth);
 
-/* A child of ours that cannot be looked at: by pid (see the top). */
-static void take_own_blind(struct walk *w, pid_t c) {
+/* Member c counts as live and gets this round's signal: through its pidfd
+ * when it has one (fd >= 0), else by pid (our own unreaped child: see the
+ * top). SIGTERM goes once per process, with a SIGCONT, as a stopped process
+ * would never see it; any other signal goes every round. */
+static void hit(struct walk *w, pid_t c, int fd, unsigned long long start) {
   w->live++;
   if (c == w->program) w->program_seen = 1;
-  if (w->sig != SIGTERM) {
-    kill(c, w->sig);
-  } else if (note_termed(w, c, START_UNKNOWN)) {
-    kill(c, SIGTERM);
-    kill(c, SIGCONT);
+  int sigs[2] = {w->sig, 0};
+  if (w->sig == SIGTERM) {
+    if (!note_termed(w, c, start)) return;
+    sigs[1] = SIGCONT;
   }
+  for (int i = 0; i < 2 && sigs[i]; i++) {
+    if (fd >= 0) send(fd, sigs[i]);
+    else kill(c, sigs[i]);
+  }
+}
+
+/* A child of ours that cannot be looked at: by pid (see the top). */
+static void take_own_blind(struct walk *w, pid_t c) {
+  hit(w, c, -1, START_UNKNOWN);
 }
 
 /* Child c of member parent: prove it ours, signal it, walk below it. */
@@ -185,19 +196,12 @@ static void take_child(struct walk *w, pid_t parent, int parent_fd, pid_t c, int
     return;
   }
   if (known && ppid == parent && running(fd) && running(parent_fd)) {
-    w->live++;
-    if (c == w->program) w->program_seen = 1;
     /* Parents before their children, as the Node path does: a shell then
      * goes before the job it waits for, and does not report that job's
      * death ("Terminated") on the probe's stderr. The signal takes effect
      * when the process next runs, so its children list is still there to
      * read below; what it leaves is re-parented to us and found next round. */
-    if (w->sig != SIGTERM) {
-      send(fd, w->sig);
-    } else if (note_termed(w, c, start)) {
-      send(fd, SIGTERM);
-      send(fd, SIGCONT); /* a stopped process would never see SIGTERM */
-    }
+    hit(w, c, fd, start);
     if (depth < MAX_DEPTH) visit(w, c, fd, depth + 1);
     else w->unreachable++;
   }
