@@ -16,7 +16,9 @@ const MIRRORS = {
   'init/tree-handles.test.ts': ['src/init/tree-handles.ts'],
 }
 
+/** tap passes the test file's path as given on its command line
+ * (test/unit/init/log.test.ts): the key is that path below test/unit/, so
+ * two tests of the same name in different folders stay apart. */
 export default function map(testFile) {
-  const name = testFile.split('/').pop()
-  return MIRRORS[name] ?? null
+  return MIRRORS[testFile.replace(/^(.*\/)?test\/unit\//, '')] ?? null
 }
