@@ -10,7 +10,7 @@ import { execa } from 'execa'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { children, descendants, haveBinary, killTree, procStat, shq, sleep, tiniArgv, tiniShell, waitFor } from '../helpers/tini'
+import { children, descendants, haveBinary, killTree, ownsTerminal, procStat, shq, sleep, tiniArgv, tiniShell, waitFor } from '../helpers/tini'
 
 const PROMPT = 'PROMPT-'
 
@@ -67,12 +67,6 @@ async function ctrlZ(s: Shell, init: number, prog: number): Promise<string> {
   const after = await s.prompt()
   await waitFor('both stopped', () => state(init) === 'T' && state(prog) === 'T')
   return after
-}
-/** The handshake before typing: pid's process group is the terminal's
- * foreground group (tpgid, proc(5)), so its read gets the line. */
-const ownsTerminal = (pid: number) => {
-  const st = procStat(pid)
-  return st !== undefined && st.pgrp === st.tpgid
 }
 
 for (const logArgs of [[], ['-vvv'], ['--log-format', 'json', '-vv']]) {
@@ -183,7 +177,7 @@ for (const logArgs of [[], ['-vvv'], ['--log-format', 'json', '-vv']]) t.test(`s
   await s.prompt()
   s.mark()
   s.line('fg')
-  await waitFor('tini-ts in the foreground', () => procStat(init)?.tpgid === procStat(init)?.pgrp)
+  await waitFor('tini-ts in the foreground', () => ownsTerminal(init))
   t.not(procStat(prog)?.pgrp, procStat(init)?.pgrp, 'the program leads a group of its own')
   writeFileSync(flag, '') // now the program reads, from the background of the terminal
   await waitFor('the program owns the terminal', () => ownsTerminal(prog))
@@ -230,7 +224,7 @@ t.test('control: a program left in a group of its own after fg stays stopped on 
   const job = (await waitFor('the job', () => children(s.term.pid).find((c) => c.comm === 'sh'))).pid
   await s.prompt()
   s.line('fg')
-  await waitFor('the job in the foreground', () => procStat(job)?.tpgid === procStat(job)?.pgrp)
+  await waitFor('the job in the foreground', () => ownsTerminal(job))
   writeFileSync(flag, '') // now the program starts, moves to a group of its own and reads
   const prog = (await waitFor('the program', () => children(job).find((c) => c.comm === 'python3'))).pid
   await waitFor('the program stopped on SIGTTIN', () => state(prog) === 'T')

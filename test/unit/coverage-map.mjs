@@ -8,6 +8,7 @@ const MIRRORS = {
   'init/inherited-fds.test.ts': ['src/init/inherited-fds.ts'],
   'init/log.test.ts': ['src/init/log.ts', 'src/lib/escape.ts'],
   'runtime/native-loader.test.ts': ['src/runtime/native-loader.ts'],
+  'lib/auxv.test.ts': ['src/lib/auxv.ts'],
   'lib/proc.test.ts': ['src/lib/proc.ts'],
   'init/process-tree.test.ts': ['src/init/process-tree.ts'],
   'init/signals.test.ts': ['src/init/signals.ts'],
