@@ -8,6 +8,8 @@ const MIRRORS = {
   'init/inherited-fds.test.ts': ['src/init/inherited-fds.ts'],
   'init/log.test.ts': ['src/init/log.ts', 'src/lib/escape.ts'],
   'runtime/native-loader.test.ts': ['src/runtime/native-loader.ts'],
+  'inspect/init-identity.test.ts': ['src/inspect/init-identity.ts'],
+  'inspect/zombies.test.ts': ['src/inspect/zombies.ts', 'src/inspect/zombie-format.ts', 'src/inspect/zombie-types.ts'],
   'lib/auxv.test.ts': ['src/lib/auxv.ts'],
   'lib/proc.test.ts': ['src/lib/proc.ts'],
   'init/process-tree.test.ts': ['src/init/process-tree.ts'],
