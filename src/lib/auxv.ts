@@ -11,7 +11,7 @@ export interface AuxvLayout {
 /** This machine's layout: the byte order os.endianness() reports, without
  * loading node:os at start-up; 8-byte words on the 64-bit targets (x32 is
  * not a Node target). */
-export const NATIVE_AUXV: AuxvLayout = {
+const NATIVE_AUXV: AuxvLayout = {
   wordBytes: /64|s390x/.test(process.arch) ? 8 : 4,
   littleEndian: new Uint8Array(new Uint16Array([1]).buffer)[0] === 1,
 }

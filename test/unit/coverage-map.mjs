@@ -7,6 +7,7 @@ const MIRRORS = {
   'init/exit-code.test.ts': ['src/init/exit-code.ts'],
   'init/inherited-fds.test.ts': ['src/init/inherited-fds.ts'],
   'init/log.test.ts': ['src/init/log.ts', 'src/lib/escape.ts'],
+  'runtime/extraction-dir.test.ts': ['src/runtime/extraction-dir.ts'],
   'runtime/native-loader.test.ts': ['src/runtime/native-loader.ts'],
   'inspect/init-identity.test.ts': ['src/inspect/init-identity.ts'],
   'inspect/zombies.test.ts': ['src/inspect/zombies.ts', 'src/inspect/zombie-format.ts', 'src/inspect/zombie-types.ts'],

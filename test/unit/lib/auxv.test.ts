@@ -3,14 +3,12 @@
 import t from 'tap'
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { endianness } from 'node:os'
-import { auxvValue, NATIVE_AUXV } from '../../../src/lib/auxv'
+import { auxvValue } from '../../../src/lib/auxv'
 
 const AT_PAGESZ = 6
 const AT_CLKTCK = 17
 
-t.test("this machine's layout", async (t) => {
-  t.equal(NATIVE_AUXV.littleEndian, endianness() === 'LE')
+t.test("this machine's layout, by default", async (t) => {
   const own = readFileSync('/proc/self/auxv')
   const getconf = (name: string): number => Number(execFileSync('getconf', [name], { encoding: 'utf8' }).trim())
   t.equal(auxvValue(own, AT_PAGESZ), getconf('PAGESIZE'), 'AT_PAGESZ of /proc/self/auxv')
