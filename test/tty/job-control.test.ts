@@ -23,6 +23,8 @@ interface Shell {
   line: (s: string) => void
   /** waits for a fresh prompt after the last mark() */
   prompt: (timeoutMs?: number) => Promise<string>
+  /** types a command line; resolves to what it printed, up to the next prompt */
+  command: (l: string) => Promise<string>
 }
 
 function shell(t: any): Shell {
@@ -44,6 +46,11 @@ function shell(t: any): Shell {
     mark: () => (from = buf.length),
     line: (l) => term.write(l + '\r'),
     prompt: (ms = 10_000) => waitFor('prompt', () => (s.since().includes(`${PROMPT}$ `) ? s.since() : ''), ms),
+    command: (l) => {
+      s.mark()
+      s.line(l)
+      return s.prompt()
+    },
   }
   return s
 }
@@ -60,6 +67,21 @@ async function start(s: Shell, cmd: string, init = 'tini-ts', program = 'sh'): P
 }
 
 const state = (pid: number) => procStat(pid)?.state
+
+/** What the shell says $? is, once the job is over. */
+async function lastStatus(s: Shell): Promise<string> {
+  return s.command('echo "status=$?"')
+}
+
+/** The program, which owns the terminal, reads a line and echoes it; then
+ * Ctrl-C. Resolves to what the shell says $? is. */
+async function readThenCtrlC(s: Shell): Promise<string> {
+  s.line('hello')
+  await waitFor('got:hello', () => /got:hello/.test(s.since()))
+  s.term.write('\x03')
+  await s.prompt()
+  return lastStatus(s)
+}
 /** Ctrl-Z, then the prompt back and both stopped; resolves to what the shell printed. */
 async function ctrlZ(s: Shell, init: number, prog: number): Promise<string> {
   s.mark()
@@ -77,22 +99,14 @@ for (const logArgs of [[], ['-vvv'], ['--log-format', 'json', '-vv']]) {
     t.match(after, /Stopped/, 'bash reports a stopped job')
     t.equal(state(init), 'T', 'tini-ts is stopped')
     t.equal(state(prog), 'T', 'the program is stopped')
-    s.mark()
-    s.line('jobs')
-    t.match(await s.prompt(), /\[1\]\+\s+Stopped/, '`jobs` lists it as stopped')
+    t.match(await s.command('jobs'), /\[1\]\+\s+Stopped/, '`jobs` lists it as stopped')
 
     s.mark()
     s.line('fg')
     await waitFor('running again', () => state(init) === 'S' && state(prog) === 'S')
     await waitFor('the program owns the terminal', () => ownsTerminal(prog))
-    s.line('hello') // read by the program: the terminal is its own again
-    await waitFor('got:hello', () => /got:hello/.test(s.since()))
     t.equal(procStat(prog)?.pgrp, prog, 'the program still leads its own group')
-    s.term.write('\x03') // Ctrl-C
-    await s.prompt()
-    s.mark()
-    s.line('echo "status=$?"')
-    t.match(await s.prompt(), /status=130/, 'exit 130: SIGINT reached the program')
+    t.match(await readThenCtrlC(s), /status=130/, 'the program read the line (the terminal is its own again); Ctrl-C: exit 130, SIGINT reached it')
     if (logArgs.includes('-vvv')) t.match(s.out(), /Child stopped by 'SIGTSTP'/, 'the stop is logged at debug')
     if (logArgs.includes('json')) t.match(s.out(), /"event":"spawned"/, 'json log lines on the terminal')
   })
@@ -109,19 +123,13 @@ t.test('bg runs it in the background; a read there stops the job (SIGTTIN), fg r
   s.line('bg')
   await s.prompt()
   await waitFor('running in the background', () => state(init) === 'S' && state(prog) !== 'T')
-  s.mark()
-  s.line('jobs')
-  t.match(await s.prompt(), /\[1\]\+\s+Running/, '`jobs` lists it as running')
+  t.match(await s.command('jobs'), /\[1\]\+\s+Running/, '`jobs` lists it as running')
   // the shell keeps the terminal while the job runs in the background
-  s.mark()
-  s.line('echo "shell:$((6*7))"')
-  t.match(await s.prompt(), /shell:42/, 'the shell reads and runs commands meanwhile')
+  t.match(await s.command('echo "shell:$((6*7))"'), /shell:42/, 'the shell reads and runs commands meanwhile')
   // the program reaches its `read` in the background: SIGTTIN stops it, and the job
   await waitFor('BGTICK', () => s.out().includes('BGTICK'))
   await waitFor('stopped by the background read', () => state(init) === 'T' && state(prog) === 'T')
-  s.mark()
-  s.line('jobs')
-  t.match(await s.prompt(), /\[1\]\+\s+Stopped/, 'the shell sees the job stopped')
+  t.match(await s.command('jobs'), /\[1\]\+\s+Stopped/, 'the shell sees the job stopped')
   s.mark()
   s.line('fg')
   await waitFor('running again', () => state(prog) === 'S')
@@ -129,9 +137,7 @@ t.test('bg runs it in the background; a read there stops the job (SIGTTIN), fg r
   s.line('world')
   await s.prompt()
   t.match(s.since(), /got:world/, 'the read resumed in the foreground')
-  s.mark()
-  s.line('echo "status=$?"')
-  t.match(await s.prompt(), /status=7/, "the program's exit status")
+  t.match(await lastStatus(s), /status=7/, "the program's exit status")
 })
 
 t.test('bg to the end: the shell keeps its terminal after the program exits', async (t) => {
@@ -141,9 +147,7 @@ t.test('bg to the end: the shell keeps its terminal after the program exits', as
   s.line('bg')
   await waitFor('BGDONE', () => s.out().includes('BGDONE'))
   await waitFor('tini-ts gone', () => procStat(init) === undefined || procStat(init)?.state === 'Z')
-  s.mark()
-  s.line('echo "alive:$((1+1))"')
-  t.match(await s.prompt(), /alive:2/, 'the shell still reads its terminal (tini-ts did not take it back)')
+  t.match(await s.command('echo "alive:$((1+1))"'), /alive:2/, 'the shell still reads its terminal (tini-ts did not take it back)')
 })
 
 t.test('in a script (no job control of its own), Ctrl-Z stops the whole job', async (t) => {
@@ -182,32 +186,18 @@ for (const logArgs of [[], ['-vvv'], ['--log-format', 'json', '-vv']]) t.test(`s
   writeFileSync(flag, '') // now the program reads, from the background of the terminal
   await waitFor('the program owns the terminal', () => ownsTerminal(prog))
   t.equal(state(init), 'S', 'tini-ts did not stop (no stopped job after fg)')
-  s.line('hello')
-  await waitFor('got:hello', () => /got:hello/.test(s.since()))
-  s.term.write('\x03')
-  await s.prompt()
-  s.mark()
-  s.line('echo "status=$?"')
-  t.match(await s.prompt(), /status=130/, 'Ctrl-C freed the terminal: exit 130')
+  t.match(await readThenCtrlC(s), /status=130/, 'Ctrl-C freed the terminal: exit 130')
 })
 
 t.test('started with &, it reads in the background: the job stops; fg hands the program the terminal; Ctrl-C exits 130', async (t) => {
   const s = shell(t)
   const { init, prog } = await start(s, `${tiniShell(['--', 'sh', '-c', 'echo READY; read x; echo "got:$x"; sleep 100'])} &`)
   await waitFor('both stopped by the background read', () => state(init) === 'T' && state(prog) === 'T')
-  s.mark()
-  s.line('jobs')
-  t.match(await s.prompt(), /\[1\]\+\s+Stopped/, 'the shell sees a stopped job')
+  t.match(await s.command('jobs'), /\[1\]\+\s+Stopped/, 'the shell sees a stopped job')
   s.mark()
   s.line('fg')
   await waitFor('the program owns the terminal', () => ownsTerminal(prog))
-  s.line('hello')
-  await waitFor('got:hello', () => /got:hello/.test(s.since()))
-  s.term.write('\x03')
-  await s.prompt()
-  s.mark()
-  s.line('echo "status=$?"')
-  t.match(await s.prompt(), /status=130/, 'exit 130')
+  t.match(await readThenCtrlC(s), /status=130/, 'exit 130')
 })
 
 t.test('control: a program left in a group of its own after fg stays stopped on SIGTTIN, and Ctrl-C cannot free the terminal', async (t) => {

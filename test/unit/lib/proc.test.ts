@@ -57,20 +57,9 @@ t.test('readStat: ordinary line', async (t) => {
 
 t.test('readStat: odd comms (spaces, parentheses, newlines, look-alike fields)', async (t) => {
   const odd = [
-    'a b',
-    'a) R 1 (b',
-    ')',
-    '(',
-    '((',
-    '))) Z 99 (',
-    ') S 1 2 3 4',
-    '',
-    ' ',
-    'x\ny',
-    'tab\there',
-    'ünï ☃',
-    'leaky-parent',
-    'kworker/0:1-ev',
+    ...['a b', '', ' ', 'x\ny', 'tab\there'], // spaces, nothing, control characters
+    ...['a) R 1 (b', ')', '(', '((', '))) Z 99 (', ') S 1 2 3 4'], // parentheses, look-alike fields
+    ...['ünï ☃', 'leaky-parent', 'kworker/0:1-ev'], // UTF-8, ordinary names
   ]
   for (const comm of odd) {
     const s = statOf(t, withComm(comm, 'Z'))
