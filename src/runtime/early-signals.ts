@@ -37,7 +37,7 @@ export interface Early {
 }
 
 /** Sets the addon up and installs its handlers: the one place that does. */
-export function ownSignals(native: NativeBinding): OwnedSignals {
+function ownSignals(native: NativeBinding): OwnedSignals {
   const s = native.setup()
   const rt = { min: s.sigrtmin, max: s.sigrtmax }
   native.installHandlers(forwardedSignals(rt), [...IGNORED_SIGNALS], [...OWN_ACT_SIGNALS])
