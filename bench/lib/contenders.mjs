@@ -6,14 +6,16 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { FIX, ROOT, WORK, say, which } from './common.mjs'
 
-/** Compiles the C fixtures into bench/.work (only when the source changed). */
+/** Compiles the C fixtures into bench/.work (only when a source or the
+ * header they share changed). */
 export function buildFixtures() {
   fs.mkdirSync(WORK, { recursive: true })
   const out = {}
+  const header = fs.statSync(path.join(FIX, 'clock.h')).mtimeMs
   for (const name of ['startup', 'siglat', 'sigrecv', 'storm', 'cgprobe']) {
     const src = path.join(FIX, `${name}.c`)
     const bin = path.join(WORK, name)
-    if (!fs.existsSync(bin) || fs.statSync(bin).mtimeMs < fs.statSync(src).mtimeMs) {
+    if (!fs.existsSync(bin) || fs.statSync(bin).mtimeMs < Math.max(fs.statSync(src).mtimeMs, header)) {
       execFileSync(process.env.CC || 'cc', ['-O2', '-Wall', '-o', bin, src], { stdio: 'inherit' })
     }
     out[name] = bin

@@ -2,20 +2,13 @@
 // the context switches of every thread of the init while its program sleeps.
 import { spawn } from 'node:child_process'
 import * as fs from 'node:fs'
-import { createRequire } from 'node:module'
 import { cleanEnv, sleep } from './common.mjs'
 
-// The project's one /proc parser (src/lib/proc.ts, built into lib/ by
-// `npm run build:ts`, which `npm run build` runs before any benchmark).
-const { parseStatus } = createRequire(import.meta.url)('../../lib/lib/proc.js')
-
-/** The numeric fields of /proc/PID/status (PID may be "PID/task/TID"). */
+/** The numeric fields of /proc/PID/status (PID may be "PID/task/TID"):
+ * "VmHWM:\t  1234 kB" is VmHWM 1234. */
 function readStatus(pid) {
   const out = {}
-  for (const [k, v] of Object.entries(parseStatus(fs.readFileSync(`/proc/${pid}/status`, 'utf8')).raw)) {
-    const n = Number(String(v).trim().split(/\s+/)[0])
-    if (Number.isFinite(n) && /^\d/.test(String(v).trim())) out[k] = n
-  }
+  for (const [, k, n] of fs.readFileSync(`/proc/${pid}/status`, 'utf8').matchAll(/^(\w+):\s+(\d+)(?:[ \t]|$)/gm)) out[k] = Number(n)
   return out
 }
 

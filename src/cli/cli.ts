@@ -32,7 +32,7 @@ export interface Config {
 }
 
 /** What main should do: run with a config, or print something and exit. */
-export type ParseOutcome =
+type ParseOutcome =
   | { kind: 'run'; config: Config }
   | { kind: 'print'; stdout?: string; stderr?: string; exitCode: number }
 
@@ -79,7 +79,7 @@ function logFormatOption(value: string): string {
  * text (helpText). `key` names the parsed value;
  * `parse` folds a value into the previous one; no `value` = a flag.
  */
-export interface OptionSpec {
+interface OptionSpec {
   short?: string
   long?: string
   key: string
@@ -132,7 +132,7 @@ function wrap(text: string, width: number, indent: string): string {
 
 /** The help text, rendered from the option table (the layout commander's
  * help had: terms in a column, descriptions wrapped at 100 columns). */
-export function helpText(): string {
+function helpText(): string {
   const WIDTH = 100
   const items: [string, string][] = [
     ['--version', 'show version and exit'],

@@ -2,7 +2,7 @@
 // for each one the init receives. TO = 0 drops the signal.
 import { forwardedSignals, parseSignal, signalName, type RtRange, DEFAULT_RT } from '../init/signals'
 
-export type RewriteTable = ReadonlyMap<number, number>
+type RewriteTable = ReadonlyMap<number, number>
 
 /** Parses one FROM:TO; throws an Error naming what is wrong. */
 export function parseRewrite(spec: string, rt: RtRange = DEFAULT_RT): [number, number] {

@@ -23,12 +23,6 @@ const LEAKY_WORKLOAD = `i=0; while [ $i -lt ${ORPHANS} ]; do (sleep ${LIFE} &); 
 
 type Mode = 'namespace' | 'subreaper'
 
-export interface DemoResult {
-  mode: Mode
-  without: number
-  with: number
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** How to run this very program again: the executable alone (single

@@ -1,7 +1,7 @@
 // From a wait(2) status to the init's exit code, the way shells and tini do:
 // the program's own code, or 128+N when signal N killed it; then -e remapping.
 
-export type ProgramEnd = { code: number; signal?: undefined } | { code?: undefined; signal: number }
+type ProgramEnd = { code: number; signal?: undefined } | { code?: undefined; signal: number }
 
 /** Decodes a wait status (WIFEXITED / WIFSIGNALED, see wait(2)). */
 export function decodeWaitStatus(status: number): ProgramEnd {

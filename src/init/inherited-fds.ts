@@ -40,7 +40,7 @@
 //     Everything else below the first hole (files, ttys, sockets, /dev/null,
 //     a pipe we hold one end of, both ends of a jobserver) is the program's.
 
-export interface FdFact {
+interface FdFact {
   fd: number
   cloexec: boolean
   /** 'anon' | 'pipe' | 'socket' | 'file' | 'dir' | 'chr' | 'blk' | 'other' */
@@ -73,11 +73,11 @@ function runtimeAnon(e: FdFact): boolean {
   return e.kind === 'anon' && (e.name === '' || RUNTIME_ANON.has(e.name))
 }
 
-export function factsOf(f: FdFacts): FdFact[] {
+function factsOf(f: FdFacts): FdFact[] {
   return f.rows.map(([fd, cloexec, kind, nonblock, id, own, name, tfds]) => ({ fd, cloexec, kind, nonblock, id, own, name, tfds }))
 }
 
-export interface Inherited {
+interface Inherited {
   fds: number[]
   /** what could not be told for sure (for one warning line) */
   notes: string[]

@@ -5,7 +5,7 @@
 import type { TtyInfo } from '../runtime/native'
 
 /** What the addon's ttyInfo() reports, plus our pid. */
-export type TtyFacts = TtyInfo & { pid: number }
+type TtyFacts = TtyInfo & { pid: number }
 
 /** Hand the terminal to the program's group only if it is ours to give: tini
  * takes it even from the background (its own TODO says that is not OK). */

@@ -17,7 +17,7 @@ import { escapeControl } from '../lib/escape'
 import { Errno, type NativeBinding } from '../runtime/native'
 import { loadPino } from '../runtime/pino-loader'
 
-export type Level = 'fatal' | 'warn' | 'info' | 'debug' | 'trace'
+type Level = 'fatal' | 'warn' | 'info' | 'debug' | 'trace'
 /** Verbosity needed for each level: tini's scale (-v, -vv, -vvv). */
 const NEEDS: Record<Level, number> = { fatal: 0, warn: 1, info: 2, debug: 3, trace: 4 }
 const TEXT_LABEL: Record<string, string> = { fatal: 'FATAL', warn: 'WARN ', info: 'INFO ', debug: 'DEBUG', trace: 'TRACE' }
@@ -50,7 +50,7 @@ export interface LineSink {
 
 /** Before the writer thread exists (or without the addon): one synchronous
  * write. Used only while no program runs, for set-up failures. */
-export class SyncStderrWriter implements LineSink {
+class SyncStderrWriter implements LineSink {
   write(line: string): void {
     try {
       fs.writeSync(2, line)

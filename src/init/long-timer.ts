@@ -5,7 +5,7 @@
 
 const MAX_STEP_MS = 2 ** 31 - 1
 
-export interface LongTimer {
+interface LongTimer {
   clear(): void
 }
 

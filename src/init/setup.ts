@@ -10,7 +10,7 @@ import { forwardingMap } from '../cli/rewrite'
 import { EXIT_FAILURE } from './exit-code'
 import type { RtRange } from './signals'
 
-export type SetupStep = 'fds' | 'prctl' | 'handlers'
+type SetupStep = 'fds' | 'prctl' | 'handlers'
 
 /** Set-up could not complete: nothing was started. */
 export class SetupError extends Error {

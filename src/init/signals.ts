@@ -14,7 +14,7 @@ export const DEFAULT_RT: RtRange = { min: 34, max: 64 }
  * os.constants.signals lists them (test/unit/init/signals.test.ts compares the
  * two). Written out rather than read from node:os, which is not loaded at
  * start-up otherwise: loading it cost about 0.7 ms of the init's start-up. */
-export const LINUX_SIGNALS: readonly (readonly [string, number])[] = [
+const LINUX_SIGNALS: readonly (readonly [string, number])[] = [
   ['SIGHUP', 1], ['SIGINT', 2], ['SIGQUIT', 3], ['SIGILL', 4], ['SIGTRAP', 5], ['SIGABRT', 6], ['SIGIOT', 6], ['SIGBUS', 7],
   ['SIGFPE', 8], ['SIGKILL', 9], ['SIGUSR1', 10], ['SIGSEGV', 11], ['SIGUSR2', 12], ['SIGPIPE', 13], ['SIGALRM', 14],
   ['SIGTERM', 15], ['SIGCHLD', 17], ['SIGSTKFLT', 16], ['SIGCONT', 18], ['SIGSTOP', 19], ['SIGTSTP', 20], ['SIGTTIN', 21],
@@ -42,7 +42,7 @@ for (const [name, num] of [['SIGABRT', 6], ['SIGCHLD', 17], ['SIGIO', 29], ['SIG
  * SIGSTOP cannot be caught, the synchronous faults are about the init itself
  * (tini leaves the same set unblocked), and SIGTTIN/SIGTTOU are ignored so a
  * background init never stops on its terminal (tini does the same). */
-export const NOT_FORWARDED = new Set(
+const NOT_FORWARDED = new Set(
   ['SIGCHLD', 'SIGKILL', 'SIGSTOP', 'SIGSEGV', 'SIGBUS', 'SIGFPE', 'SIGILL', 'SIGTRAP', 'SIGSYS', 'SIGABRT', 'SIGTTIN', 'SIGTTOU'].map(
     (n) => STANDARD[n],
   ),

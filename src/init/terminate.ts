@@ -29,7 +29,7 @@ const POLL_MS = 20
 /** After SIGKILL, how long to wait for the kernel to finish them. */
 const KILL_WAIT_MS = 2000
 
-export const sleepMs = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
+const sleepMs = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
 /** The system's side: /proc (this namespace's only) and the addon. */
 export const realDeps = (native: NativeBinding): TerminateDeps => ({

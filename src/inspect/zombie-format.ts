@@ -2,7 +2,7 @@
 import type { ZombieReport } from './zombie-types'
 
 
-export function fmtAge(s: number | null): string {
+function fmtAge(s: number | null): string {
   if (s === null) return '?'
   if (s < 60) return `${s.toFixed(1)}s`
   const m = Math.floor(s / 60)
@@ -19,7 +19,7 @@ export function safe(s: string | null): string {
   return s.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0'))
 }
 
-export function fmtArgv(argv: string[] | null): string {
+function fmtArgv(argv: string[] | null): string {
   if (argv === null) return '?'
   if (argv.length === 0) return ''
   const s = argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(' ')

@@ -38,11 +38,6 @@ import {
   type ZombieReport,
 } from './zombie-types'
 
-export { identifyInit } from './init-identity'
-export { formatZombieText } from './zombie-format'
-export * from './zombie-types'
-
-
 
 function round2(n: number | null): number | null {
   return n === null ? null : Math.round(n * 100) / 100
@@ -172,21 +167,16 @@ function scanOnce(procRoot: string): Scan {
   return scan
 }
 
-export interface CollectOptions {
+/** Where and how --zombies looks. The defaults are the command's; the unit
+ * tests point it at a fake /proc. */
+export interface ZombieScan {
   /** Default "/proc". */
   procRoot?: string
   /** Our PID, to detect a /proc from another PID namespace. Default process.pid. */
   selfPid?: number
-}
-
-/**
- * Scan `procRoot` once and build the report (synchronous; used by tests with
- * a fake proc tree). A single scan also counts transient zombies, those a
- * parent is about to reap; see collectZombieReportConfirmed.
- */
-export function collectZombieReport(opts: CollectOptions = {}): ZombieReport {
-  const procRoot = opts.procRoot ?? PROC_ROOT
-  return buildReport(procRoot, scanOnce(procRoot), opts, 0, 0)
+  /** The re-check's delay (default RECHECK_MS); 0 scans once, and then a
+   * zombie of PID 1 counts as evidence once ADOPTED_GRACE_SECONDS old. */
+  recheckMs?: number
 }
 
 /**
@@ -196,7 +186,7 @@ export function collectZombieReport(opts: CollectOptions = {}): ZombieReport {
  * of PID 1 that survive the re-check are taken as proof that PID 1 does not
  * reap.
  */
-export async function collectZombieReportConfirmed(opts: CollectOptions & { recheckMs?: number } = {}): Promise<ZombieReport> {
+async function collectReport(opts: ZombieScan): Promise<ZombieReport> {
   const procRoot = opts.procRoot ?? PROC_ROOT
   const recheckMs = opts.recheckMs ?? RECHECK_MS
   const first = scanOnce(procRoot)
@@ -211,7 +201,7 @@ export async function collectZombieReportConfirmed(opts: CollectOptions & { rech
   return buildReport(procRoot, { ...second, zombies: kept }, opts, recheckMs, transient)
 }
 
-function buildReport(procRoot: string, scan: Scan, opts: CollectOptions, recheckMs: number, transient: number): ZombieReport {
+function buildReport(procRoot: string, scan: Scan, opts: ZombieScan, recheckMs: number, transient: number): ZombieReport {
   const notes: string[] = []
   const selfPid = procSelfPid(procRoot)
   const myPid = opts.selfPid ?? process.pid
@@ -369,7 +359,7 @@ function writeStdout(s: string): void {
  * Entry point for `--zombies [--json]`. Returns the exit code: 0 no zombie,
  * 1 zombies found, 2 /proc could not be scanned. When the first scan finds
  * zombies, it scans again RECHECK_MS later and reports only those still
- * there (see collectZombieReportConfirmed), so the exit code does not flap
+ * there (see collectReport), so the exit code does not flap
  * on zombies that their parent was about to reap.
  *
  * Output goes only through `out` (default: fs.writeSync(1, ...)). We never
@@ -377,11 +367,11 @@ function writeStdout(s: string): void {
  * makes Node install its own SIGWINCH handling, which would replace the
  * init's native signal handler.
  */
-export async function runZombies(opts: { json: boolean; out?: (s: string) => void }): Promise<number> {
+export async function runZombies(opts: { json: boolean; out?: (s: string) => void } & ZombieScan): Promise<number> {
   const out = opts.out ?? writeStdout
-  const report = await collectZombieReportConfirmed()
+  const report = await collectReport(opts)
   if (report.scanned === 0) {
-    const msg = `cannot scan ${PROC_ROOT}: no readable process entries (is proc mounted?)`
+    const msg = `cannot scan ${opts.procRoot ?? PROC_ROOT}: no readable process entries (is proc mounted?)`
     out(opts.json ? JSON.stringify({ error: msg, zombies: [], byParent: [], pid1: report.pid1, count: 0 }) + '\n' : `error: ${msg}\n`)
     return 2
   }

@@ -7,15 +7,16 @@
  *    ESRCH), and non-root users may be denied (EACCES, EPERM, or invisible
  *    entries with `hidepid=`). Scanning /proc is inherently racy; callers
  *    treat `null` as "skip this one".
- *  - Parsers are pure functions over strings so they can be unit-tested with
- *    fixtures; readers take an optional `procRoot` (default "/proc") so a fake
- *    tree can be used in tests.
+ *  - Readers take an optional `procRoot` (default "/proc"), so the unit
+ *    tests read a fake tree made of fixtures; the parsers behind them are
+ *    private to this module.
  *  - Synchronous fs calls only: this is used from PID 1, where keeping the
  *    event loop simple matters more than throughput, and /proc reads never
  *    block on I/O.
  */
 import * as fs from 'fs'
 import * as path from 'path'
+import { auxvValue } from './auxv'
 
 export const PROC_ROOT = '/proc'
 
@@ -30,40 +31,18 @@ export const PROC_ROOT = '/proc'
  * `getconf CLK_TCK`. 100 (glibc's own fallback, and USER_HZ on every
  * architecture Linux supports for user space) when auxv is unreadable.
  */
-export function clockTicks(): number {
-  return (defaultTicks ??= auxvClockTicks() ?? 100)
+export function clockTicks(procRoot: string = PROC_ROOT): number {
+  if (procRoot !== PROC_ROOT) return auxvClockTicks(procRoot) ?? 100
+  return (defaultTicks ??= auxvClockTicks(procRoot) ?? 100)
 }
 let defaultTicks: number | undefined
 
-/** This machine's byte order (what os.endianness() says, without loading
- * node:os at start-up). */
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
-
-/** AT_CLKTCK from an auxiliary vector (getauxval(3); <elf.h>: AT_CLKTCK = 17):
- * pairs of native-endian words, the pointer size wide, ending in AT_NULL. */
-export function parseAuxvClockTicks(buf: Buffer, wordBytes = 8, littleEndian = LITTLE_ENDIAN): number | null {
-  const AT_NULL = 0
+/** AT_CLKTCK of this process (<elf.h>: 17), or null when unreadable. */
+function auxvClockTicks(procRoot: string): number | null {
   const AT_CLKTCK = 17
-  const word = (off: number): number => {
-    if (wordBytes === 4) return littleEndian ? buf.readUInt32LE(off) : buf.readUInt32BE(off)
-    return Number(littleEndian ? buf.readBigUInt64LE(off) : buf.readBigUInt64BE(off))
-  }
-  for (let off = 0; off + 2 * wordBytes <= buf.length; off += 2 * wordBytes) {
-    const type = word(off)
-    if (type === AT_NULL) break
-    if (type === AT_CLKTCK) {
-      const v = word(off + wordBytes)
-      return v > 0 ? v : null
-    }
-  }
-  return null
-}
-
-/** This process's AT_CLKTCK (see clockTicks), or null when unreadable. */
-export function auxvClockTicks(procRoot: string = PROC_ROOT): number | null {
   const b = readProcFile(path.join(procRoot, 'self', 'auxv'))
-  const wordBytes = /64|s390x/.test(process.arch) ? 8 : 4 // unsigned long (x32 is not a Node target)
-  return b === null ? null : parseAuxvClockTicks(b, wordBytes)
+  const v = b === null ? null : auxvValue(b, AT_CLKTCK)
+  return v !== null && v > 0 ? v : null
 }
 
 /**
@@ -82,10 +61,6 @@ export interface ProcStat {
   ppid: number
   pgrp: number
   session: number
-  /** Foreground process group of the controlling terminal, -1 without one (field 8). */
-  tpgid: number
-  /** Kernel PF_* flags (field 9). */
-  flags: number
   /** Number of threads (field 20). */
   numThreads: number
   /** Start time after boot, in clock ticks (field 22). */
@@ -103,7 +78,7 @@ export interface ProcStat {
  *
  * Returns null if the text is not a valid stat line.
  */
-export function parseStat(text: string): ProcStat | null {
+function parseStat(text: string): ProcStat | null {
   const open = text.indexOf('(')
   const close = text.lastIndexOf(')')
   if (open < 0 || close < open) return null
@@ -121,41 +96,26 @@ export function parseStat(text: string): ProcStat | null {
     ppid: f(4),
     pgrp: f(5),
     session: f(6),
-    tpgid: f(8),
-    flags: f(9),
     numThreads: f(20),
     starttime: f(22),
   }
   if (!/^[A-Za-z]$/.test(st.state)) return null
-  if (![st.ppid, st.pgrp, st.session, st.tpgid, st.numThreads, st.starttime].every(Number.isFinite)) return null
+  if (![st.ppid, st.pgrp, st.session, st.numThreads, st.starttime].every(Number.isFinite)) return null
   return st
 }
 
 /** Parsed fields of /proc/PID/status that we care about. */
-export interface ProcStatus {
+interface ProcStatus {
   /** Name: as printed by the kernel (control characters escaped, e.g. "\n"). */
   name: string | null
-  /** State letter (first character of "State:"). */
-  state: string | null
-  ppid: number | null
-  /** Real, effective, saved, filesystem UIDs. */
-  uid: [number, number, number, number] | null
-  threads: number | null
   /** Signal masks as 64-bit (or wider) bit sets; bit (N-1) is signal N. */
   sigBlk: bigint | null
   sigIgn: bigint | null
   sigCgt: bigint | null
-  sigPnd: bigint | null
-  shdPnd: bigint | null
-  /** NSpid: the pid in each PID namespace, outermost (ours) first, the
-   * process's own namespace last. Null before Linux 4.1. */
-  nsPid: number[] | null
-  /** All raw "Key:\tvalue" pairs. */
-  raw: Record<string, string>
 }
 
 /** Parse a hexadecimal signal mask such as "0000000000010002" into a bigint. */
-export function parseSigMask(hex: string): bigint | null {
+function parseSigMask(hex: string): bigint | null {
   const h = hex.trim()
   if (!/^[0-9a-fA-F]+$/.test(h)) return null
   return BigInt('0x' + h)
@@ -167,68 +127,24 @@ export function maskHas(mask: bigint | null | undefined, signo: number): boolean
   return ((mask >> BigInt(signo - 1)) & 1n) === 1n
 }
 
-/** List the signal numbers present in a mask, ascending. */
-export function signalsInMask(mask: bigint | null | undefined): number[] {
-  const out: number[] = []
-  if (mask === null || mask === undefined) return out
-  let m = mask
-  let signo = 1
-  while (m > 0n) {
-    if (m & 1n) out.push(signo)
-    m >>= 1n
-    signo++
-  }
-  return out
-}
-
-function nsPids(v: string | undefined): number[] | null {
-  if (v === undefined) return null
-  const l = v.trim().split(/\s+/).map(Number)
-  return l.length > 0 && l.every(Number.isInteger) ? l : null
-}
-
 /** Parse the contents of /proc/PID/status. Unknown or missing keys are null. */
-export function parseStatus(text: string): ProcStatus {
+function parseStatus(text: string): ProcStatus {
   const raw: Record<string, string> = {}
   for (const line of text.split('\n')) {
     const i = line.indexOf(':')
     if (i <= 0) continue
     raw[line.slice(0, i)] = line.slice(i + 1).replace(/^[ \t]+/, '')
   }
-  const int = (k: string): number | null => {
-    const v = raw[k]
-    if (v === undefined) return null
-    const n = Number(v.trim().split(/\s+/)[0])
-    return Number.isInteger(n) ? n : null
-  }
   const mask = (k: string): bigint | null => (raw[k] === undefined ? null : parseSigMask(raw[k]))
-  let uid: ProcStatus['uid'] = null
-  if (raw.Uid !== undefined) {
-    const u = raw.Uid.trim().split(/\s+/).map(Number)
-    if (u.length >= 4 && u.every(Number.isInteger)) uid = [u[0], u[1], u[2], u[3]]
-  }
-  return {
-    name: raw.Name ?? null,
-    state: raw.State !== undefined ? raw.State.trim().charAt(0) || null : null,
-    ppid: int('PPid'),
-    uid,
-    threads: int('Threads'),
-    sigBlk: mask('SigBlk'),
-    sigIgn: mask('SigIgn'),
-    sigCgt: mask('SigCgt'),
-    sigPnd: mask('SigPnd'),
-    shdPnd: mask('ShdPnd'),
-    nsPid: nsPids(raw.NSpid),
-    raw,
-  }
+  return { name: raw.Name ?? null, sigBlk: mask('SigBlk'), sigIgn: mask('SigIgn'), sigCgt: mask('SigCgt') }
 }
 
 /** Split /proc/PID/cmdline (NUL-separated, usually NUL-terminated) into argv. */
-export function parseCmdline(buf: Buffer | string): string[] {
+function parseCmdline(buf: Buffer): string[] {
   // Trailing NULs are dropped as a run: a process that rewrote its title
   // (Node's process.title, setproctitle) pads the old argv area with NULs.
   // (Genuine trailing empty arguments are lost too; a fair trade.)
-  const s = (typeof buf === 'string' ? buf : buf.toString('utf8')).replace(/\0+$/, '')
+  const s = buf.toString('utf8').replace(/\0+$/, '')
   return s.length === 0 ? [] : s.split('\0')
 }
 
@@ -323,17 +239,6 @@ export function processAgeSeconds(
  * containers and chroots)? */
 export function procAvailable(procRoot: string = PROC_ROOT): boolean {
   return fs.existsSync(path.join(procRoot, 'self', 'stat'))
-}
-
-/** Target of /proc/PID/ns/NAME (e.g. "pid:[4026531836]"): processes in the
- * same namespace have the same one. Null when unreadable (a zombie has
- * dropped its namespaces; another user's process needs ptrace access). */
-export function readNamespace(pid: number | 'self', ns: string, procRoot: string = PROC_ROOT): string | null {
-  try {
-    return fs.readlinkSync(path.join(procRoot, String(pid), 'ns', ns))
-  } catch {
-    return null
-  }
 }
 
 /**

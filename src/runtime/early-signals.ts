@@ -18,7 +18,7 @@ import { forwardedSignals, IGNORED_SIGNALS, OWN_ACT_SIGNALS, type RtRange } from
  * fds up to 19 (three libuv loops: epoll, io_uring, pipes, eventfd each);
  * below 20 it dies of SIGSEGV before any of our code runs (uv_loop_init's
  * EMFILE goes unchecked). Loading the addon takes one more. */
-export const MIN_NOFILE = 21
+const MIN_NOFILE = 21
 
 /** The signals, owned: the addon with its handlers installed, and what its
  * set-up reported. Made once, by takeSignals() in the entry, and passed down
@@ -37,7 +37,7 @@ export interface Early {
 }
 
 /** Sets the addon up and installs its handlers: the one place that does. */
-export function ownSignals(native: NativeBinding): OwnedSignals {
+function ownSignals(native: NativeBinding): OwnedSignals {
   const s = native.setup()
   const rt = { min: s.sigrtmin, max: s.sigrtmax }
   native.installHandlers(forwardedSignals(rt), [...IGNORED_SIGNALS], [...OWN_ACT_SIGNALS])

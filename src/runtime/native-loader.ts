@@ -36,9 +36,10 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { escapeControl } from '../lib/escape'
+import { euid, extractionDirs, unsafeDirReason } from './extraction-dir'
 import type { NativeBinding } from './native'
 
-export const ADDON_FILE = 'tini_native.node'
+const ADDON_FILE = 'tini_native.node'
 
 // Replaced by scripts/build-sea.mjs (esbuild define) with the sha256 of the
 // addon it embeds; undeclared (typeof 'undefined') when run from lib/ by tsc.
@@ -48,23 +49,21 @@ const EMBEDDED_SHA256: string = typeof __TINI_NATIVE_SHA256__ === 'string' ? __T
 // open(2): O_TMPFILE is __O_TMPFILE | O_DIRECTORY; __O_TMPFILE is 020000000 on
 // x86-64 and arm64 alike, O_DIRECTORY differs (fs.constants has the right one).
 const O_TMPFILE = 0o20000000 | fs.constants.O_DIRECTORY
-const FUSE_SUPER_MAGIC = 0x65735546 // statfs(2)
 
-export interface Attempt {
+interface Attempt {
   where: string
   why: string
 }
 
-export type Route = 'sea' | 'npm'
+type Route = 'sea' | 'npm'
 
-function fixHint(route: Route): string {
+function fixHint(route: Route, root: string): string {
   if (route === 'sea') {
     return (
       `fix: copy ${ADDON_FILE} beside the tini-ts executable (${path.join(path.dirname(process.execPath), ADDON_FILE)})` +
       `, or give TMPDIR a directory of yours (or root's) on a mount without noexec`
     )
   }
-  const root = path.resolve(__dirname, '..', '..')
   return (
     `fix: this package ships prebuilt addons for linux-x64 and linux-arm64 (glibc) only; ` +
     `for ${process.platform}-${process.arch} build it from source: \`npm rebuild tini-ts\` ` +
@@ -73,15 +72,16 @@ function fixHint(route: Route): string {
   )
 }
 
-export class NativeLoadError extends Error {
+class NativeLoadError extends Error {
   constructor(
     readonly tried: Attempt[],
-    route: Route = 'sea',
+    route: Route,
+    root: string,
   ) {
     super(
       `cannot load the native addon ${ADDON_FILE}; tried:\n` +
         tried.map((t) => `  ${escapeControl(t.where)}: ${escapeControl(t.why)}`).join('\n') +
-        `\n${fixHint(route)}`,
+        `\n${fixHint(route, root)}`,
     )
     this.name = 'NativeLoadError'
   }
@@ -95,9 +95,12 @@ function dlopen(file: string): NativeBinding {
 
 function reason(e: unknown, file?: string): string {
   const err = e as NodeJS.ErrnoException
-  let msg = (err && typeof err.message === 'string' ? err.message : String(e)).split('\n')[0]
-  // dlopen's message repeats the path: "<file>: failed to map segment from shared object"
+  let msg = err && typeof err.message === 'string' ? err.message : String(e)
+  // dlopen's message repeats the path: "<file>: failed to map segment from
+  // shared object". Dropped before the first line is taken: the path may
+  // hold a newline.
   if (file && msg.startsWith(`${file}: `)) msg = msg.slice(file.length + 2)
+  msg = msg.split('\n')[0]
   if (msg.includes('failed to map segment') && !msg.includes('(noexec mount?)')) msg += ' (noexec mount?)'
   const code = err && typeof err.code === 'string' && !err.code.startsWith('ERR_') ? err.code : ''
   return code && !msg.includes(code) ? `${code}: ${msg}` : msg
@@ -116,70 +119,6 @@ function seaModule(): SeaModule | undefined {
   } catch {
     return undefined // Node without node:sea
   }
-}
-
-/** Directories to extract the embedded addon into, in order, without duplicates. */
-export function extractionDirs(env: NodeJS.ProcessEnv = process.env): string[] {
-  const list = [
-    env.XDG_RUNTIME_DIR,
-    '/dev/shm',
-    env.TMPDIR,
-    '/tmp',
-    '/var/tmp',
-    env.HOME ? path.join(env.HOME, '.cache') : undefined,
-  ]
-  const seen = new Set<string>()
-  const out: string[] = []
-  for (const d of list) {
-    if (!d || !path.isAbsolute(d)) continue
-    const r = path.resolve(d)
-    if (!seen.has(r)) {
-      seen.add(r)
-      out.push(r)
-    }
-  }
-  return out
-}
-
-function euid(): number {
-  return typeof process.geteuid === 'function' ? process.geteuid() : 0
-}
-
-/**
- * Why `dir` is not safe to extract into, or undefined when it is: its real path
- * and every directory above it must be owned by root or by `uid`, and writable
- * by group/other only with the sticky bit (then others cannot rename our
- * entries: unlink(2), "EPERM ... sticky bit"). Checked with lstat on the
- * resolved path, so no component is a symlink someone could repoint.
- */
-export function unsafeDirReason(dir: string, uid: number = euid()): string | undefined {
-  let real: string
-  try {
-    real = fs.realpathSync(dir)
-  } catch (e) {
-    return reason(e)
-  }
-  const parts = real.split('/').filter(Boolean)
-  for (let i = 0; i <= parts.length; i++) {
-    const p = '/' + parts.slice(0, i).join('/')
-    let st: fs.Stats
-    try {
-      st = fs.lstatSync(p)
-    } catch (e) {
-      return reason(e)
-    }
-    if (!st.isDirectory()) return `${p} is not a directory`
-    if (st.uid !== 0 && st.uid !== uid) return `${p} is owned by uid ${st.uid}, not by root or uid ${uid}: its owner could swap the file`
-    if (st.mode & 0o022 && !(st.mode & 0o1000)) {
-      return `${p} is writable by group or others (mode ${(st.mode & 0o7777).toString(8)}, not sticky): they could swap the file`
-    }
-  }
-  try {
-    if (Number(fs.statfsSync(real).type) === FUSE_SUPER_MAGIC) return `${real} is a FUSE mount: a user process serves its contents`
-  } catch {
-    /* statfs unavailable: the ownership checks above stand */
-  }
-  return undefined
 }
 
 function sha256(data: Uint8Array): string {
@@ -315,9 +254,8 @@ function fromSeaAsset(sea: SeaModule, tried: Attempt[]): NativeBinding | undefin
   return undefined
 }
 
-/** The npm route: the file node-gyp-build picks for this package (build/ first, then prebuilds/). */
-function fromPackage(tried: Attempt[], tryFile: (f: string) => NativeBinding | undefined): NativeBinding | undefined {
-  const root = path.resolve(__dirname, '..', '..')
+/** The npm route: the file node-gyp-build picks for the package at `root` (build/ first, then prebuilds/). */
+function fromPackage(root: string, tried: Attempt[], tryFile: (f: string) => NativeBinding | undefined): NativeBinding | undefined {
   let file: string
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -330,7 +268,13 @@ function fromPackage(tried: Attempt[], tryFile: (f: string) => NativeBinding | u
   return tryFile(file)
 }
 
-export function loadNative(): NativeBinding {
+/** The package this module belongs to (lib/runtime/ or src/runtime/ in it). */
+const PACKAGE_ROOT = path.resolve(__dirname, '..', '..')
+
+/** Loads the addon, or throws a NativeLoadError listing every attempt. On
+ * the npm route `root` is the package whose build/ and prebuilds/ are
+ * searched: this one, unless a test points it at another. */
+export function loadNative(root: string = PACKAGE_ROOT): NativeBinding {
   const tried: Attempt[] = []
   const tryFile = (file: string): NativeBinding | undefined => {
     try {
@@ -344,9 +288,9 @@ export function loadNative(): NativeBinding {
   const sea = seaModule()
   if (!sea) {
     const override = process.env.TINI_TS_ADDON
-    const b = (override ? tryFile(override) : undefined) ?? fromPackage(tried, tryFile)
+    const b = (override ? tryFile(override) : undefined) ?? fromPackage(root, tried, tryFile)
     if (b) return b
-    throw new NativeLoadError(tried, 'npm')
+    throw new NativeLoadError(tried, 'npm', root)
   }
   const beside = path.join(path.dirname(process.execPath), ADDON_FILE)
   if (fs.existsSync(beside)) {
@@ -357,5 +301,5 @@ export function loadNative(): NativeBinding {
   }
   const b = fromSeaAsset(sea, tried)
   if (b) return b
-  throw new NativeLoadError(tried, 'sea')
+  throw new NativeLoadError(tried, 'sea', root)
 }

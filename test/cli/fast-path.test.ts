@@ -9,25 +9,15 @@
 // two paths side by side: the same exit codes and the same stderr lines.
 import t from 'tap'
 import { spawnSync } from 'node:child_process'
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { chmodSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { nodeExecutable } from '../helpers/tini'
+import { BASE_ENV, FRONT, NODE, runSync, scratchDir, skip } from '../helpers/front-end'
 
-const NODE = nodeExecutable()
-const FRONT = join(dirname(NODE), 'tini-ts')
-const skip = existsSync(FRONT) && existsSync(NODE) ? false : `needs ${FRONT} and ${NODE}: npm run build`
-const TMP = mkdtempSync(join(tmpdir(), 'tini-ts-fastpath-'))
-t.teardown(() => rmSync(TMP, { recursive: true, force: true }))
-
-// Only what a test gives: no NODE_OPTIONS of tap's, no TINI_* of the caller's.
-const BASE_ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin' }
+const TMP = scratchDir('fastpath')
 const WHICH = ['sh', '-c', 'basename "$(readlink /proc/$PPID/exe)"']
 
-function run(argv: string[], env: Record<string, string> = {}, input?: string) {
-  const r = spawnSync(argv[0], argv.slice(1), { env: { ...BASE_ENV, ...env }, encoding: 'utf8', timeout: 60_000, input })
-  return { code: r.status, signal: r.signal, stdout: r.stdout ?? '', stderr: r.stderr ?? '' }
-}
+/** argv run with the variables given and nothing else of ours. */
+const run = (argv: string[], env: Record<string, string> = {}, input?: string) => runSync(argv, { ...BASE_ENV, ...env }, input)
 
 /** The executable that ran the init for this invocation. */
 function pathOf(args: string[], env: Record<string, string> = {}, wrap: string[] = []): string {

@@ -8,7 +8,7 @@ import t, { type Test } from 'tap'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { containerPid, ensureImage, podman, podmanMissing } from '../helpers/podman'
+import { containerPid, ensureImage, podman, podmanTest } from '../helpers/podman'
 import { readmeYamlRecipes } from '../helpers/recipes'
 import { psInContainer, zombies } from '../helpers/container-ps'
 import { REDIS_ARGS, SOCK } from '../helpers/redis'
@@ -121,12 +121,7 @@ const missing = distMissing()
 if (missing) {
   t.fail(missing)
 } else {
-  t.test('podman', async (t) => {
-    const why = await podmanMissing()
-    if (why) {
-      t.fail(why)
-      return
-    }
+  podmanTest('podman', async (t) => {
     const image = await ensureImage()
     const leaky = ['sh', '-c', `sleep 0.3 & exec redis-cli -s ${SOCK} ping`]
 

@@ -18,7 +18,7 @@ import { linkSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { psInContainer, zombies } from '../helpers/container-ps'
 import { alpineTarball, BUSYBOX, ENTRY, portableMissing, REPO, tarball } from '../helpers/portable'
-import { containerPid, podman, podmanMissing } from '../helpers/podman'
+import { containerPid, podman, podmanTest } from '../helpers/podman'
 import { DIST, sleep } from '../helpers/runc'
 import { waitFor } from '../helpers/tini'
 
@@ -70,12 +70,7 @@ if (missing) {
 } else if ('missing' in alpine) {
   t.test('podman builds of the portable stages', { skip: `Alpine rootfs: ${alpine.missing}` }, async () => {})
 } else {
-  t.test('podman builds of the portable stages', async (t) => {
-    const why = await podmanMissing()
-    if (why) {
-      t.fail(why)
-      return
-    }
+  podmanTest('podman builds of the portable stages', async (t) => {
     // the local base image the Alpine stage's FROM resolves to
     const base = `localhost/${uniq('alpine')}:3.20`
     const imp = await podman(['import', alpine.file, base], { timeout: 300_000 })

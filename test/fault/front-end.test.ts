@@ -6,23 +6,15 @@
 // (and the README says so) it is the control.
 import t from 'tap'
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { makePidsCgroup, pidsCgroupUnavailable } from '../helpers/cgroup'
-import { nodeExecutable, waitFor } from '../helpers/tini'
+import { BASE_ENV as ENV, FRONT, NODE, runSync, scratchDir, skip } from '../helpers/front-end'
+import { waitFor } from '../helpers/tini'
 
-const NODE = nodeExecutable()
-const FRONT = join(dirname(NODE), 'tini-ts')
-const skip = existsSync(FRONT) && existsSync(NODE) ? false : `needs ${FRONT} and ${NODE}: npm run build`
-const TMP = mkdtempSync(join(tmpdir(), 'tini-ts-frontend-'))
-t.teardown(() => rmSync(TMP, { recursive: true, force: true }))
-const ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin' }
+const TMP = scratchDir('frontend')
 
-function py(script: string, args: string[] = [], env: Record<string, string> = ENV) {
-  const r = spawnSync('python3', ['-c', script, ...args], { env, encoding: 'utf8', timeout: 60_000 })
-  return { code: r.status, signal: r.signal, stdout: r.stdout ?? '', stderr: r.stderr ?? '' }
-}
+const py = (script: string, args: string[] = [], env: Record<string, string> = ENV) => runSync(['python3', '-c', script, ...args], env)
 
 const alive = (pid: number) => {
   try {

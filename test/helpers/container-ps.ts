@@ -1,7 +1,8 @@
 // The processes of a runc container, read from the host's /proc through
 // src/lib/proc.ts: who is inside (by PID namespace), and their pids as the
 // container sees them (NSpid).
-import { listPids, readCmdline, readNamespace, readStat, readStatus, type ProcStat } from '../../src/lib/proc'
+import { readFileSync, readlinkSync } from 'node:fs'
+import { listPids, readCmdline, readStat, type ProcStat } from '../../src/lib/proc'
 import type { Container } from './runc'
 
 export interface Proc {
@@ -15,9 +16,27 @@ export interface Proc {
   argv: string[]
 }
 
-/** The pid in the process's own (innermost) PID namespace. */
+/** The pid in the process's own (innermost) PID namespace: the last of
+ * NSpid in /proc/PID/status, which lists it in each namespace, ours first. */
 function nsPid(pid: number): number | undefined {
-  return readStatus(pid)?.nsPid?.at(-1)
+  try {
+    const m = /^NSpid:\s*(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    const last = m?.[1].trim().split(/\s+/).at(-1)
+    return last === undefined ? undefined : Number(last)
+  } catch {
+    return undefined // gone
+  }
+}
+
+/** Target of /proc/PID/ns/pid (e.g. "pid:[4026531836]"): processes in the
+ * same PID namespace have the same one. Null when unreadable (a zombie has
+ * dropped its namespaces). */
+function pidNamespace(pid: number): string | null {
+  try {
+    return readlinkSync(`/proc/${pid}/ns/pid`)
+  } catch {
+    return null
+  }
 }
 
 /**
@@ -28,7 +47,7 @@ function nsPid(pid: number): number | undefined {
  */
 export function psInContainer(c: Container | number): Proc[] {
   const initPid = typeof c === 'number' ? c : c.pid
-  const ns = readNamespace(initPid, 'pid')
+  const ns = pidNamespace(initPid)
   if (!ns) return []
   const stats = new Map<number, ProcStat>()
   for (const pid of listPids()) {
@@ -36,7 +55,7 @@ export function psInContainer(c: Container | number): Proc[] {
     if (st) stats.set(pid, st)
   }
   const inside = new Set<number>()
-  for (const pid of stats.keys()) if (readNamespace(pid, 'pid') === ns) inside.add(pid)
+  for (const pid of stats.keys()) if (pidNamespace(pid) === ns) inside.add(pid)
   for (const [pid, st] of stats) {
     if (!inside.has(pid) && st.state === 'Z' && inside.has(st.ppid)) inside.add(pid)
   }

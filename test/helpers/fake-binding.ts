@@ -6,6 +6,7 @@
 // programExited with that signal's wait status, as the SIGCHLD handler would.
 import { NATIVE_CONSTANTS, type NativeBinding, type NativeEvent, type SpawnOptions, type SpawnResult, type TtyInfo } from '../../src/runtime/native'
 import type { FdFacts } from '../../src/init/inherited-fds'
+import type { OwnedSignals } from '../../src/runtime/early-signals'
 import type { ProcInfo } from '../../src/init/process-tree'
 
 export interface FakeProc extends ProcInfo {
@@ -85,6 +86,13 @@ export class FakeBinding implements NativeBinding {
   setup() {
     this.call('setup')
     return { sigrtmin: 34, sigrtmax: 64, clockTicks: 100 }
+  }
+  /** What the entry hands the supervisor once it has set the addon up and
+   * installed its handlers (src/runtime/early-signals.ts): here, the fake. */
+  owned(): OwnedSignals {
+    const s = this.setup()
+    this.installHandlers()
+    return { native: this, rt: { min: s.sigrtmin, max: s.sigrtmax }, clockTicks: s.clockTicks }
   }
   onWake(fn: () => void): void {
     this.call('onWake')

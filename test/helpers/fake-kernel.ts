@@ -65,6 +65,16 @@ export class FakeKernel {
     for (const c of this.procs.values()) if (c.ppid === pid) c.ppid = this.root
   }
 
+  /** How many times recycle() handed a pid out again. */
+  recycled = 0
+
+  /** The process is reaped and its pid handed at once to a new one, `as`. */
+  recycle(pid: number, as: Partial<KProc>): KProc {
+    this.reap(pid)
+    this.recycled++
+    return this.add({ ...as, pid })
+  }
+
   get openFds(): number {
     return this.fds.size
   }

@@ -16,6 +16,7 @@
 //
 // The image is the tier's debootstrap rootfs (test/helpers/rootfs.ts, with
 // redis-server), imported once per rootfs recipe with `podman import`.
+import t, { type Test } from 'tap'
 import { execa, type Options } from 'execa'
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -46,11 +47,21 @@ export function podman(args: string[], opts: Options = {}) {
 }
 
 /** Why podman cannot run here, or undefined when it can. */
-export async function podmanMissing(): Promise<string | undefined> {
+async function podmanMissing(): Promise<string | undefined> {
   if (process.getuid?.() !== 0) return 'the podman scenario needs root'
   const v = await execa('podman', ['--version'], { reject: false })
   if (v.exitCode !== 0) return 'podman is not installed (scripts/ci-install-system.sh installs it)'
   return undefined
+}
+
+/** A test of the container tier that needs podman: where it cannot run, the
+ * test fails and says why (the tier is meant to run, not to skip). */
+export function podmanTest(name: string, fn: (t: Test) => Promise<void>): void {
+  t.test(name, async (t) => {
+    const why = await podmanMissing()
+    if (why) t.fail(why)
+    else await fn(t)
+  })
 }
 
 /** localhost/tini-ts-redis:<recipe hash>, imported from the rootfs if missing. */

@@ -4,7 +4,7 @@
 // probes, the Node executable for the rest), then again with
 // TINI_TS_BIN=dist/tini-ts-node (the Node executable run directly: the Node
 // path for every invocation).
-import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { listPids, maskHas, readStat, readStatus, type ProcStat } from '../../src/lib/proc'
@@ -133,6 +133,21 @@ export function descendants(pid: number): ProcStat[] {
 
 export function children(pid: number): ProcStat[] {
   return allStats().filter((s) => s.ppid === pid)
+}
+
+/** Is pid's process group the foreground group of its controlling terminal
+ * (pgrp and tpgid, fields 5 and 8 of /proc/PID/stat, proc(5))? The
+ * handshake before typing on a terminal: that group's read gets the line. */
+export function ownsTerminal(pid: number): boolean {
+  let text: string
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  } catch {
+    return false // gone
+  }
+  // The comm ends at the last ')'; the fields after it start at field 3.
+  const f = text.slice(text.lastIndexOf(')') + 1).trim().split(/\s+/)
+  return f[5 - 3] === f[8 - 3]
 }
 
 /** SigBlk, SigIgn, SigCgt of /proc/PID/status as bigints; throws when the

@@ -1,6 +1,6 @@
 // CLI parsing: tini's flags and TINI_* variables -> Config, and usage errors.
 import t from 'tap'
-import { cleansUpOnExit, helpText, parseCli, terminatesTree, type Config } from '../../../src/cli/cli'
+import { cleansUpOnExit, parseCli, terminatesTree, type Config } from '../../../src/cli/cli'
 
 function run(args: string[], env: NodeJS.ProcessEnv = {}): Config {
   const r = parseCli(args, env)
@@ -84,7 +84,7 @@ t.test('--timeout and --cleanup terminate a tree, and say in --help that they ma
   t.equal(terminatesTree(run(['--timeout', '0', 'true'])), false, '--timeout 0 is no timeout')
   t.equal(terminatesTree(run(['-s', 'true'])), false, '-s alone: a subreaper by itself, cleanup decided by cleansUpOnExit')
   t.equal(run(['--timeout', '1s', 'true']).subreaper, false, 'cfg.subreaper stays what -s says (it decides the default cleanup)')
-  const help = helpText()
+  const help = printed(['--help']).stdout
   t.match(help, /--timeout <DURATION>\s+terminate the whole tree[^]*?makes tini-ts a subreaper, as -s/)
   t.match(help, /--cleanup\s+when PROGRAM exits[^]*?makes tini-ts a subreaper, as -s/)
 })

@@ -6,7 +6,6 @@ import t from 'tap'
 import { parseCli, type Config } from '../../../src/cli/cli'
 import { Logger, type LineSink } from '../../../src/init/log'
 import { Errno } from '../../../src/runtime/native'
-import { ownSignals } from '../../../src/runtime/early-signals'
 import { Supervisor, type SupervisorDeps } from '../../../src/init/supervisor'
 import { FakeBinding } from '../../helpers/fake-binding'
 
@@ -70,7 +69,7 @@ function start(args: string[], opts: { pid?: number; verbosity?: number; prepare
       return { ops, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) }
     },
   }
-  const run = new Supervisor(cfg, ownSignals(native), log, deps).run()
+  const run = new Supervisor(cfg, native.owned(), log, deps).run()
   return { native, out, run, passes: () => passes }
 }
 

@@ -120,13 +120,9 @@ t.test('a pid that changes hands between the scan and pidfd_open is read again a
   const k = new FakeKernel(ROOT)
   k.add({ pid: PROG, tag: 'prog' })
   k.add({ pid: 201, ppid: PROG, pgrp: PROG, tag: 'grandchild' })
-  let recycled = false
   // scan 1 only asks whether /proc is there; scan 2 is the first pass's
   k.afterScan = (n) => {
-    if (recycled || n !== 2) return
-    recycled = true
-    k.reap(201)
-    k.add({ pid: 201, ppid: 1, pgrp: 201, session: 201, tag: 'stranger' })
+    if (n === 2) k.recycle(201, { ppid: 1, pgrp: 201, session: 201, tag: 'stranger' })
   }
   let openedOnStranger = false
   k.afterOpen = (pid) => (openedOnStranger ||= pid === 201 && k.procs.get(201)?.tag === 'stranger')
@@ -140,16 +136,13 @@ t.test('a pid that changes hands between pidfd_open and the re-read: not signall
   const k = new FakeKernel(ROOT)
   k.add({ pid: PROG, ignores: [SIGTERM], tag: 'prog' })
   k.add({ pid: 201, ppid: PROG, pgrp: PROG, tag: 'old' })
-  let swapped = false
+  // at the first re-read of 201, the number changes hands; the new holder
+  // looks like one of ours (a child of the program)
   k.beforeStat = (pid) => {
-    if (swapped || pid !== 201) return
-    swapped = true
-    k.reap(201)
-    // the new holder of the number looks like one of ours (a child of the program)
-    k.add({ pid: 201, ppid: PROG, pgrp: PROG, tag: 'new' })
+    if (pid === 201 && k.recycled === 0) k.recycle(201, { ppid: PROG, pgrp: PROG, tag: 'new' })
   }
   await terminateTree(ROOT, PROG, 60, k.deps())
-  t.ok(swapped)
+  t.equal(k.recycled, 1, 'the pid changed hands')
   t.same(k.signalsTo('old'), [], 'the old one was gone before any signal')
   t.ok(k.signalsTo('new').includes(SIGTERM), 'the new one (a child of ours) is found afresh on a later pass and gets SIGTERM')
 })
