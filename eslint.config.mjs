@@ -1,4 +1,4 @@
-// `npm run lint` (issue 12, deliverable 6). Flat config: @eslint/js and
+// `npm run lint`. Flat config: @eslint/js and
 // typescript-eslint's recommended sets everywhere, type-aware rules on src/
 // (the code that ships; tsconfig.json covers exactly it, so it stays fast).
 import js from '@eslint/js'

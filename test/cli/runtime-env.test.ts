@@ -153,8 +153,8 @@ t.test('OPENSSL_CONF: the init loads no provider module named by it', async (t) 
 })
 
 t.test('UV_THREADPOOL_SIZE=64: the init does not start 64 threads', async (t) => {
-  // 71 threads with -vv while log lines used libuv's pool; the init no longer
-  // uses it, so this guards both: the renamed name and no pool use
+  // The init never uses libuv's pool: this guards both the renamed name and
+  // that no log line goes through the pool
   const prog = 'sleep 0.3; ls /proc/$PPID/task | wc -l'
   for (const mode of [[], ['-vv'], ['--log-format', 'json', '-v'], ['-w']]) {
     const r = await sh(`env -i UV_THREADPOOL_SIZE=64 ${q(BIN)} -s ${mode.join(' ')} -- sh -c ${q(prog + '; printf %s "$UV_THREADPOOL_SIZE"')} 2>/dev/null`)
