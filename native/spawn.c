@@ -174,8 +174,8 @@ int spawn_program(const struct spawn_request *req, struct spawn_outcome *out) {
   sigfillset(&all);
   sigprocmask(SIG_SETMASK, &all, &old);
   /* A program that exits at once could be reaped by a SIGCHLD handler on
-   * another thread before child_pid names it, and its status would never
-   * reach its slot: reaping waits while we spawn (reap_gate.c). */
+   * another thread before program_started names it, and its status would
+   * never reach its slot: reaping waits while we spawn (reap_gate.c). */
   reap_hold();
   program_spawning(); /* the program's exit slot, empty */
   /* CLONE_VM|CLONE_VFORK, as posix_spawn does: no copy of Node's page tables
