@@ -152,15 +152,24 @@ static int note_termed(struct walk *w, pid_t pid, unsigned long long start) {
 
 static void visit(struct walk *w, pid_t parent, int parent_fd, int depth);
 
-/* A child of ours that cannot be looked at: by pid (see the top). */
-static void take_own_blind(struct walk *w, pid_t c) {
+/* Through member c's pidfd; by pid when fd < 0: a child of ours that cannot
+ * be looked at (see the top). */
+static void send_to(pid_t c, int fd, int sig) {
+  if (fd >= 0) send(fd, sig);
+  else kill(c, sig);
+}
+
+/* Count member c as left and signal it: the round's signal, or SIGTERM once
+ * per process (note_termed) and SIGCONT after it (a stopped process would
+ * never see SIGTERM). */
+static void take_member(struct walk *w, pid_t c, int fd, unsigned long long start) {
   w->live++;
   if (c == w->program) w->program_seen = 1;
   if (w->sig != SIGTERM) {
-    kill(c, w->sig);
-  } else if (note_termed(w, c, START_UNKNOWN)) {
-    kill(c, SIGTERM);
-    kill(c, SIGCONT);
+    send_to(c, fd, w->sig);
+  } else if (note_termed(w, c, start)) {
+    send_to(c, fd, SIGTERM);
+    send_to(c, fd, SIGCONT);
   }
 }
 
@@ -170,7 +179,7 @@ static void take_child(struct walk *w, pid_t parent, int parent_fd, pid_t c, int
   int fd = (int)syscall(SYS_pidfd_open, c, 0);
   if (fd < 0) {
     if (errno == ESRCH) return;
-    if (own) take_own_blind(w, c);
+    if (own) take_member(w, c, -1, START_UNKNOWN);
     else missed(w, errno);
     return;
   }
@@ -180,24 +189,17 @@ static void take_child(struct walk *w, pid_t parent, int parent_fd, pid_t c, int
   if (!known && errno != ENOENT && errno != ESRCH) {
     int err = errno;
     close(fd);
-    if (own) take_own_blind(w, c);
+    if (own) take_member(w, c, -1, START_UNKNOWN);
     else missed(w, err);
     return;
   }
   if (known && ppid == parent && running(fd) && running(parent_fd)) {
-    w->live++;
-    if (c == w->program) w->program_seen = 1;
     /* Parents before their children, as the Node path does: a shell then
      * goes before the job it waits for, and does not report that job's
      * death ("Terminated") on the probe's stderr. The signal takes effect
      * when the process next runs, so its children list is still there to
      * read below; what it leaves is re-parented to us and found next round. */
-    if (w->sig != SIGTERM) {
-      send(fd, w->sig);
-    } else if (note_termed(w, c, start)) {
-      send(fd, SIGTERM);
-      send(fd, SIGCONT); /* a stopped process would never see SIGTERM */
-    }
+    take_member(w, c, fd, start);
     if (depth < MAX_DEPTH) visit(w, c, fd, depth + 1);
     else w->unreachable++;
   }
@@ -277,7 +279,7 @@ static size_t round_of(struct run *r, struct walk *w, int sig) {
   visit(w, r->self, -1, 0);
   /* Not even our own children list could be read: the program, unreaped,
    * is still ours by pid. */
-  if (w->program && !w->program_seen) take_own_blind(w, w->program);
+  if (w->program && !w->program_seen) take_member(w, w->program, -1, START_UNKNOWN);
   return w->live + w->unreachable;
 }
 
