@@ -6,16 +6,19 @@
  * Mechanism only. TypeScript decides which signal goes where, what an exit
  * status means, when to give up and what to log; the addon carries those
  * decisions out where JavaScript cannot reach:
- *  - handlers.c: signal handlers that forward (kill(2)) and reap (waitpid(2))
- *    in the handler, so both go on while the event loop is busy or blocked;
- *    and the spawned child between clone and exec;
+ *  - handlers.c: the one owner of the signals and of the handlers' state:
+ *    handlers that forward (kill(2)) and reap (waitpid(2)) in the handler,
+ *    so both go on while the event loop is busy or blocked; their install
+ *    and release; beside it ring.c (events to JS), wake.c (waking the loop),
+ *    job_control.c and zombie_stat.c (what the handlers call);
  *  - reap_gate.c: the spawn/reap handshake, and kills of a child by pid
  *    that cannot reach a stranger (reaping held across check and kill);
  *  - pidfd.c: signals tied to a process by a pidfd, not to its number;
- *  - spawn.c: starting the program (libuv reaps its own children with
- *    waitpid(pid), and a waitpid(-1) reaper would steal their statuses);
- *  - events.c, dispositions.c: the JS side of the handlers;
+ *  - spawn.c, child.c: starting the program (libuv reaps its own children
+ *    with waitpid(pid), and a waitpid(-1) reaper would steal their statuses);
+ *  - events.c, handlers_js.c: the JS side of the handlers;
  *  - log_writer.c, fd_facts.c, proc_self.c: mechanism the handlers never reach.
+ * exports.h lists every call exported, by file.
  *
  * sigprocmask, not pthread_sigmask, throughout: the latter pulls GLIBC_2.32
  * into the addon, sigprocmask keeps it at 2.28 (Node 24's own floor). On
@@ -29,19 +32,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "dispositions.h"
-#include "events.h"
-#include "fd_facts.h"
-#include "handlers.h"
-#include "log_writer.h"
+#include "constants.h"
+#include "exports.h"
 #include "napi_util.h"
-#include "pidfd.h"
-#include "spawn.h"
 
 /* setup(): facts JS needs (real-time range, clock ticks). */
 static napi_value js_setup(napi_env env, napi_callback_info info) {
   if (!no_args(env, info, "setup()")) return NULL;
-  self_pid = getpid();
   /* Node 24 names its main thread "MainThread", which is what ps and
    * /proc/1/comm then show for PID 1; name it for what it is. */
   prctl(PR_SET_NAME, "tini-ts", 0, 0, 0);
@@ -51,99 +48,6 @@ static napi_value js_setup(napi_env env, napi_callback_info info) {
   set_num(env, r, "sigrtmax", SIGRTMAX);
   set_num(env, r, "clockTicks", (double)sysconf(_SC_CLK_TCK));
   return r;
-}
-
-/* ---- waking JS: a uv_async_t on Node's loop ---- */
-
-static napi_env wake_env;
-static napi_ref wake_cb;
-static napi_async_context wake_ctx;
-
-/* Orphan reaps to log are batched: the first wakes the loop, and the reaps
- * of the next BATCH_MS join it (wake_gate stays shut until the window ends
- * with nothing new). In an orphan storm this is one wake-up of the loop and
- * one write of the log per window instead of one per orphan. The reaps
- * themselves are done in the handler, never delayed; the program's exit and
- * signals wake the loop at once. */
-#define BATCH_MS 5
-static uv_timer_t batch_timer;
-
-/* What the handlers recorded: reap lines written here (events.c), JS called
- * only when something is left for it. The count of events seen. */
-static int handle_events(void) {
-  int n = drain_reap_lines();
-  if (!events_pending()) return n;
-  napi_env env = wake_env;
-  napi_handle_scope scope;
-  if (napi_open_handle_scope(env, &scope) != napi_ok) return n;
-  napi_value cb, recv, res;
-  napi_get_reference_value(env, wake_cb, &cb);
-  napi_get_global(env, &recv);
-  if (napi_make_callback(env, wake_ctx, recv, cb, 0, NULL, &res) == napi_pending_exception) {
-    napi_value err;
-    napi_get_and_clear_last_exception(env, &err);
-    napi_fatal_exception(env, err); /* to process 'uncaughtException' */
-  }
-  napi_close_handle_scope(env, scope);
-  return n + 1;
-}
-
-/* The end of a batching window: what came meanwhile, then another window if
- * anything did; else the gate opens (and whatever slipped in between the last
- * look and the opening is taken now, as no handler woke us for it). */
-static void on_batch_timer(uv_timer_t *t) {
-  if (!LOAD(&wake_ready)) return;
-  if (handle_events() > 0) {
-    uv_timer_start(t, on_batch_timer, BATCH_MS, 0);
-    return;
-  }
-  STORE(&wake_gate, 0);
-  if (events_pending() && XCHG(&wake_gate, 1) == 0) {
-    handle_events();
-    uv_timer_start(t, on_batch_timer, BATCH_MS, 0);
-  }
-}
-
-/* Runs on the loop thread after any number of uv_async_send calls. */
-static void on_wake_async(uv_async_t *h) {
-  (void)h;
-  handle_events();
-  if (LOAD(&wake_ready) && LOAD(&wake_gate) && !uv_is_active((uv_handle_t *)&batch_timer))
-    uv_timer_start(&batch_timer, on_batch_timer, BATCH_MS, 0);
-}
-
-/* onWake(fn): call fn on the loop whenever a handler recorded something. The
- * handle keeps the loop alive until stopWake(). */
-static napi_value js_on_wake(napi_env env, napi_callback_info info) {
-  ARGS(1);
-  napi_valuetype ft = napi_undefined;
-  if (argc >= 1) napi_typeof(env, argv[0], &ft);
-  if (ft != napi_function) return type_error(env, "onWake(fn)", "fn must be a function");
-  if (LOAD(&wake_ready)) return NULL;
-  uv_loop_t *loop;
-  CHECK(napi_get_uv_event_loop(env, &loop));
-  CHECK(napi_create_reference(env, argv[0], 1, &wake_cb));
-  napi_value name;
-  napi_create_string_utf8(env, "tini-ts:wake", NAPI_AUTO_LENGTH, &name);
-  CHECK(napi_async_init(env, NULL, name, &wake_ctx));
-  wake_env = env;
-  if (uv_async_init(loop, &wake_async, on_wake_async) != 0 || uv_timer_init(loop, &batch_timer) != 0) {
-    napi_throw_error(env, NULL, "tini-ts native: uv_async_init failed");
-    return NULL;
-  }
-  STORE(&wake_gate, 0);
-  STORE(&wake_ready, 1);
-  return NULL;
-}
-
-/* stopWake(): no more wake-ups; lets the loop end. */
-static napi_value js_stop_wake(napi_env env, napi_callback_info info) {
-  if (!no_args(env, info, "stopWake()")) return NULL;
-  if (XCHG(&wake_ready, 0)) {
-    uv_close((uv_handle_t *)&wake_async, NULL);
-    uv_close((uv_handle_t *)&batch_timer, NULL);
-  }
-  return NULL;
 }
 
 /* kill(pid, sig) -> 0 or errno */

@@ -7,12 +7,17 @@
  * (signal-safety(7)): every function here is marked with the calls it makes,
  * and none allocates, locks, or uses stdio.
  */
-#include "handlers.h"
+#define _GNU_SOURCE
+#include "spawn.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "constants.h"
+#include "signal_safe.h"
 
 /* ---- the spawned child, between clone(2) and execve(2) -------------------- */
 

@@ -1,7 +1,7 @@
 /*
  * constants.h: the numbers C and TypeScript must agree on.
  *
- * The addon exports them as `constants` (binding.c, export_constants), and
+ * The addon exports them as `constants` (binding.c, constants()), and
  * test/native/addon.test.ts checks that object against NATIVE_CONSTANTS in
  * src/runtime/native.ts, so a change on one side alone fails a test instead of
  * silently changing what a number means. Event types and spawn steps cross

@@ -3,44 +3,23 @@
  * drain() turns what the handlers recorded into typed event objects, and the
  * program's lossless exit slot into one programExited event.
  */
-#define _GNU_SOURCE /* O_PATH */
 #include "events.h"
 
-#include <fcntl.h>
 #include <string.h>
 
+#include "constants.h"
+#include "exports.h"
 #include "handlers.h"
 #include "log_writer.h"
 #include "napi_util.h"
 #include "reap_gate.h"
+#include "ring.h"
+#include "signal_safe.h"
 
-static size_t ring_tail; /* the one consumer: the JS thread */
 static const char *const EVENT_NAMES[EVENT_COUNT] = EVENT_NAMES_INIT;
 
 const char *event_name(int type) {
   return type > 0 && type < EVENT_COUNT ? EVENT_NAMES[type] : "";
-}
-
-/* The oldest event, left in the ring; 0 if there is none. */
-static int ring_peek(event_t *out) {
-  slot_t *s = &ring[ring_tail & (RING_SIZE - 1)];
-  size_t seq = SLOT_SEQ(s, ring_tail & (RING_SIZE - 1));
-  if ((intptr_t)seq - (intptr_t)(ring_tail + 1) < 0) return 0; /* empty (or being written) */
-  *out = s->ev;
-  return 1;
-}
-
-/* Frees the slot ring_peek just read. */
-static void ring_skip(void) {
-  slot_t *s = &ring[ring_tail & (RING_SIZE - 1)];
-  SET_SLOT_SEQ(s, ring_tail & (RING_SIZE - 1), ring_tail + RING_SIZE);
-  ring_tail++;
-}
-
-static int ring_pop(event_t *out) {
-  if (!ring_peek(out)) return 0;
-  ring_skip();
-  return 1;
 }
 
 /* ---- reap lines formatted here ----------------------------------------- */
@@ -98,7 +77,7 @@ int drain_reap_lines(void) {
 /* Is there anything for JS: an event left, or the program's exit? */
 int events_pending(void) {
   event_t ev;
-  return ring_peek(&ev) || LOAD(&program_exit_pending);
+  return ring_peek(&ev) || program_exit_waiting();
 }
 
 /* setReapLines(prefix | null): see reap_prefix above. */
@@ -117,27 +96,6 @@ napi_value js_set_reap_lines(napi_env env, napi_callback_info info) {
       len == 0 || len >= sizeof reap_prefix - 1)
     return type_error(env, "setReapLines(prefix: string | null)", "prefix must be a string of 1..158 bytes, or null");
   reap_prefix_len = len;
-  return NULL;
-}
-
-/* setReapEvents(on, nameOnly): on false = orphans reaped are only counted
- * (stats()), no event and no wake-up each; true (the default) = an event
- * each. nameOnly: of the details (setPolicy), only the name is read, not the
- * age. */
-napi_value js_set_reap_events(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  bool on = false, name_only = false;
-  if (argc < 2 || napi_get_value_bool(env, argv[0], &on) != napi_ok || napi_get_value_bool(env, argv[1], &name_only) != napi_ok)
-    return type_error(env, "setReapEvents(on: boolean, nameOnly: boolean)", "on and nameOnly must be booleans");
-  if (on && name_only && LOAD(&proc_dir_fd) < 0) {
-    /* close-on-exec: the program never sees it; without /proc the names stay
-     * unknown, as with stat */
-    STORE(&proc_dir_fd, open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC));
-  }
-  STORE(&reap_name_only, name_only ? 1 : 0);
-  STORE(&reap_events, on ? 1 : 0);
   return NULL;
 }
 
@@ -180,12 +138,14 @@ napi_value js_drain(napi_env env, napi_callback_info info) {
   event_t ev;
   uint32_t i = 0;
   while (ring_pop(&ev)) napi_set_element(env, out, i++, event_object(env, &ev));
-  if (XCHG(&program_exit_pending, 0)) {
+  pid_t pid;
+  int status;
+  if (program_exit_take(&pid, &status)) {
     napi_value o;
     napi_create_object(env, &o);
     set_str(env, o, "type", event_name(EV_PROGRAM_EXITED));
-    set_num(env, o, "pid", LOAD(&child_pid));
-    set_num(env, o, "status", LOAD(&program_status));
+    set_num(env, o, "pid", pid);
+    set_num(env, o, "status", status);
     napi_set_element(env, out, i++, o);
   }
   return out;
@@ -206,9 +166,11 @@ napi_value js_stats(napi_env env, napi_callback_info info) {
   if (!no_args(env, info, "stats()")) return NULL;
   napi_value r;
   napi_create_object(env, &r);
-  set_num(env, r, "reaped", (double)LOAD(&reaped_total));
-  set_num(env, r, "orphans", (double)LOAD(&orphans_total));
-  set_num(env, r, "forwarded", (double)LOAD(&forwarded_total));
-  set_num(env, r, "dropped", (double)LOAD(&ring_dropped));
+  struct handler_counts c;
+  handler_counts(&c);
+  set_num(env, r, "reaped", (double)c.reaped);
+  set_num(env, r, "orphans", (double)c.orphans);
+  set_num(env, r, "forwarded", (double)c.forwarded);
+  set_num(env, r, "dropped", (double)ring_dropped());
   return r;
 }

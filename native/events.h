@@ -1,14 +1,12 @@
-/* events.h: the JS side of the handlers' ring (events.c). */
+/* events.h: the JS side of the handlers' ring (events.c); its N-API calls
+ * are in exports.h. */
 #ifndef TINI_EVENTS_H
 #define TINI_EVENTS_H
-#include <node_api.h>
 
 const char *event_name(int type);
-napi_value js_drain(napi_env env, napi_callback_info info);
-napi_value js_reap_now(napi_env env, napi_callback_info info);
-napi_value js_stats(napi_env env, napi_callback_info info);
-napi_value js_set_reap_lines(napi_env env, napi_callback_info info);
-napi_value js_set_reap_events(napi_env env, napi_callback_info info);
+/* For the wake-up (wake.c): write the reap lines at the head of the ring
+ * straight into the log queue (the count), and whether anything is left for
+ * JS. */
 int drain_reap_lines(void);
 int events_pending(void);
 

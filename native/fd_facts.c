@@ -4,7 +4,7 @@
  * fdFacts (JS thread; never reached from a handler).
  */
 #define _GNU_SOURCE
-#include "fd_facts.h"
+#include "exports.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -21,7 +21,6 @@
 #include <unistd.h>
 #include <uv.h>
 
-#include "handlers.h"
 #include "napi_util.h"
 #include "proc_self.h"
 #include "reap_gate.h"
@@ -104,16 +103,16 @@ static void end_internal_child(const sigset_t *old) {
  * jobserver looks just the same. But libuv registers
  * pthread_atfork(NULL, NULL, uv__signal_global_reinit), which in a fork(2)ed
  * child closes the lock pipe and makes a new one: the descriptors whose file
- * differs in a child are exactly libuv's lock. One fork at start-up, before
- * any handler of ours is installed; the child only fstat(2)s, writes to a
- * shared page and _exits. found[i] = 1 for those. 0 or an errno (the fork
+ * differs in a child are exactly libuv's lock. One fork at start-up, after
+ * our handlers are installed (the entry takes the signals first of all); the
+ * child only fstat(2)s, writes to a shared page and _exits. found[i] = 1 for those. 0 or an errno (the fork
  * failed: a full pids cgroup), and then nothing is marked. */
 static int find_fork_recreated(const int *fds, const struct stat *st, const int *ok, size_t n,
                                unsigned char *found) {
   unsigned char *shared = mmap(NULL, n + 1, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (shared == MAP_FAILED) return errno;
   memset(shared, 0, n + 1);
-  /* Our handlers may be installed already (they go in first thing): block
+  /* Our handlers are installed already (they go in first thing): block
    * every signal here, so the child runs none of them, and hold reaping
    * (as spawn does) so no SIGCHLD handler on another thread reaps this child
    * and reports it as an orphan. */
@@ -214,8 +213,9 @@ napi_value js_fd_facts(napi_env env, napi_callback_info info) {
   }
   if (cand > 1) fork_err = find_fork_recreated(fds, st, ok, n, recreated);
   else if (cand == 1) recreated[cand_i] = recreated[cand_j] = 1;
-  /* The fork's child was reaped by waitpid above; a SIGCHLD handler of ours
-   * is not installed yet (setUp calls this first). */
+  /* The fork's child, if there was one, was reaped by find_fork_recreated's
+   * own waitpid while reaping was held: the SIGCHLD handler never saw it, so
+   * it was never reported as an orphan. */
   napi_value out, rows;
   napi_create_object(env, &out);
   napi_create_array_with_length(env, n, &rows);

@@ -1,158 +1,70 @@
 /*
- * handlers.c: exactly the code that runs inside a signal handler, and
- * nothing else.
+ * handlers.c: the one owner of the addon's signals. It installs the handlers
+ * and gives the dispositions back (no other file calls sigaction, but the
+ * child resetting its own before exec, child.c); it holds, static, all the
+ * state they share: the policy TS set, the program, its exit slot, the
+ * counters; and it is the code that runs inside them. Other files reach that
+ * state only through handlers.h. Beside it, each static in its own file: the
+ * event ring (ring.c), the wake-up of JS (wake.c), the hold on reaping
+ * (reap_gate.c).
  *
- * It may call only async-signal-safe functions (signal-safety(7)): a handler
- * interrupts Node anywhere, on any of its threads, possibly while it holds
- * malloc's lock. So every function here is marked with the calls it makes,
- * each of which signal-safety(7) lists (or is a plain system call, or a
- * lock-free atomic), and none allocates, locks, or uses stdio. Signals reach
- * any thread, so a handler may run on several threads at once: the shared
- * state is atomics and a lock-free ring (Vyukov's bounded MPMC queue) that
- * hands events to the single JS consumer (events.c).
- *
- * The spawned child's code, held to the same rules, is in child.c.
- *
- * The rules these handlers apply, and why each lives here rather than in
- * TypeScript, are listed in README.md ("How it works").
+ * Handler code may call only async-signal-safe functions (signal-safety(7)):
+ * a handler interrupts Node anywhere, on any of its threads, possibly while
+ * it holds malloc's lock. So every such function is marked with the calls it
+ * makes, each listed there (or a plain system call, or a lock-free atomic);
+ * none allocates, locks, or uses stdio. A handler may run on several threads
+ * at once, so the state is atomics (signal_safe.h). The lifecycle, in the
+ * last section, runs on the JS thread only. README.md ("How it works") lists
+ * the rules the handlers apply, and why each lives here, not in TypeScript.
  */
+#define _GNU_SOURCE
 #include "handlers.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "reap_gate.h"
+#include "job_control.h"
+#include "ring.h"
+#include "signal_safe.h"
+#include "wake.h"
+#include "zombie_stat.h"
 
-slot_t ring[RING_SIZE];
-size_t ring_head;
-uint64_t ring_dropped;
-int fwd_map[MAX_SIG];
-uint64_t own_drop_mask;
-int to_group;
-int details;
-int job_control;
-int reap_events = 1;
-int reap_name_only;
-int proc_dir_fd = -1;
-pid_t child_pid;
-int child_alive;
-int program_status = -1;
-int program_exit_pending;
-uint64_t pending_mask;
-uint64_t reaped_total, forwarded_total;
-uint64_t orphans_total;
-pid_t self_pid;
-uv_async_t wake_async;
-int wake_ready;
-int wake_gate;
+/* ---- the state: every field atomic (LOAD/STORE/ADD/XCHG) ------------------- */
 
-/* ---- the ring and the wake-up -------------------------------------------- */
+/* The policy, set by TS (the lifecycle below), read by the handlers. */
+static int fwd_map[MAX_SIG];   /* signal to send for each one received; 0 = drop */
+static uint64_t own_drop_mask; /* bit sig-1: drop this signal when we raised it ourselves */
+static pid_t self_pid;         /* ours, for that test; set at install */
+static int to_group;           /* 1 = kill(-pgid) instead of kill(pid) */
+static int details;            /* 1 = read comm/starttime of reaped orphans */
+static int job_control;        /* 1 = follow the program's stops */
+/* 1 = each orphan reaped becomes an event for JS (it logs them); 0 = only
+ * counted (orphans_total): in an orphan storm nothing wakes JS for a reap
+ * nobody will hear of. */
+static int reap_events = 1;
+static int reap_name_only;     /* 1 = of the details, only the name (read from proc_dir_fd) */
+static int proc_dir_fd = -1;   /* /proc, opened by handlers_set_reap_events; -1: none */
 
-/* Async-signal-safe: lock-free atomics and a struct copy only. */
-void ring_push(const event_t *ev) {
-  size_t pos = __atomic_load_n(&ring_head, __ATOMIC_RELAXED);
-  for (;;) {
-    slot_t *s = &ring[pos & (RING_SIZE - 1)];
-    size_t seq = SLOT_SEQ(s, pos & (RING_SIZE - 1));
-    intptr_t dif = (intptr_t)seq - (intptr_t)pos;
-    if (dif == 0) {
-      if (__atomic_compare_exchange_n(&ring_head, &pos, pos + 1, 1, __ATOMIC_RELAXED,
-                                      __ATOMIC_RELAXED)) {
-        s->ev = *ev;
-        SET_SLOT_SEQ(s, pos & (RING_SIZE - 1), pos + 1);
-        return;
-      }
-    } else if (dif < 0) {
-      ADD(&ring_dropped, 1); /* full: the event is lost, the work was done */
-      return;
-    } else {
-      pos = __atomic_load_n(&ring_head, __ATOMIC_RELAXED);
-    }
-  }
-}
+/* The program. */
+static pid_t child_pid; /* 0 until spawned */
+static int child_alive;
+/* The program's wait status once reaped, -1 before: a slot of its own, not
+ * the ring, so a storm that fills the ring cannot lose it. drain() turns it
+ * into one programExited event (program_exit_pending: not yet drained). */
+static int program_status = -1;
+static int program_exit_pending;
+static uint64_t pending_mask; /* signals that arrived before the program ran */
 
-/* Async-signal-safe: uv_async_send is documented as safe to call from a
- * signal handler (libuv, uv_async_t); libuv folds many sends into one call
- * of the callback on the loop thread. */
-void wake_js(void) {
-  if (LOAD(&wake_ready)) uv_async_send(&wake_async);
-}
-
-/* For what may wait a few ms (orphan reaps to log): the first of a batch
- * wakes JS, the rest of the window joins it (binding.c opens the gate
- * again). The reaps themselves are never delayed: they are done already.
- * Async-signal-safe: atomics, wake_js. */
-void wake_js_lazy(void) {
-  if (LOAD(&wake_ready) && XCHG(&wake_gate, 1) == 0) uv_async_send(&wake_async);
-}
-
-/* Async-signal-safe: arithmetic on caller memory only. */
-void fmt_uint(char *dst, unsigned long v) {
-  char tmp[24];
-  int n = 0;
-  do { tmp[n++] = (char)('0' + v % 10); v /= 10; } while (v);
-  while (n) *dst++ = tmp[--n];
-  *dst = 0;
-}
+/* The counters for stats(). */
+static uint64_t reaped_total, forwarded_total;
+static uint64_t orphans_total; /* reaped, other than the program */
 
 /* ---- reaping ------------------------------------------------------------- */
-
-/* Only the name, from /proc/PID/comm: text lines need no age, and the
- * kernel makes the one-line comm file for much less than the 52 fields of
- * stat (in an orphan storm with -w, this read is most of the cost per
- * orphan). Relative to a descriptor of /proc opened beforehand, which
- * spares the walk from /. Async-signal-safe: openat, read, close, strcat. */
-static void read_comm(pid_t pid, event_t *ev) {
-  char path[32];
-  fmt_uint(path, (unsigned long)pid);
-  strcat(path, "/comm");
-  int fd = openat(LOAD(&proc_dir_fd), path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return;
-  ssize_t n = read(fd, ev->comm, sizeof ev->comm - 1);
-  close(fd);
-  if (n <= 0) return;
-  if (ev->comm[n - 1] == '\n') n--; /* the file is the name and a newline */
-  ev->comm[n] = 0;
-}
-
-/* comm and starttime of a zombie from /proc/PID/stat (proc(5)).
- * Async-signal-safe: open, read, close, strcat, strchr, strrchr, memcpy
- * (strcat and friends are listed since POSIX.1-2016). */
-static void read_stat(pid_t pid, event_t *ev) {
-  if (LOAD(&reap_name_only) && LOAD(&proc_dir_fd) >= 0) {
-    read_comm(pid, ev);
-    return;
-  }
-  char path[40] = "/proc/";
-  fmt_uint(path + 6, (unsigned long)pid);
-  strcat(path, "/stat");
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return;
-  char buf[512];
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0) return;
-  buf[n] = 0;
-  char *lp = strchr(buf, '('), *rp = strrchr(buf, ')');
-  if (!lp || !rp || rp < lp) return;
-  size_t len = (size_t)(rp - lp - 1);
-  if (len > 15) len = 15;
-  memcpy(ev->comm, lp + 1, len);
-  ev->comm[len] = 0;
-  /* field 22 is starttime; field 3 (state) follows ") " */
-  char *p = rp + 2;
-  int field = 3;
-  while (*p && field < 22) {
-    if (*p == ' ') field++;
-    p++;
-  }
-  uint64_t v = 0;
-  while (*p >= '0' && *p <= '9') v = v * 10 + (uint64_t)(*p++ - '0');
-  ev->start = v;
-}
 
 /* What a reap asks of JS (reap_all's *wake). */
 #define WAKE_LAZY 1   /* an orphan's event: may join a batch */
@@ -192,7 +104,7 @@ void wake_for_reaps(int wake) {
  * more, as SIGCHLD does not queue (one signal may stand for many exits);
  * what JS must hear of is or-ed into *wake. The name and age of the reaped
  * are read only when JS will log them.
- * Async-signal-safe: waitid, waitpid, read_stat, record_reap. */
+ * Async-signal-safe: waitid, waitpid, read_zombie, record_reap. */
 int reap_all(int *wake) {
   int n = 0;
   for (;;) {
@@ -211,7 +123,7 @@ int reap_all(int *wake) {
       if (rc < 0 || si.si_pid == 0) break; /* ECHILD, or none dead yet */
       event_t peek;
       memset(&peek, 0, sizeof peek);
-      read_stat(si.si_pid, &peek);
+      read_zombie(si.si_pid, LOAD(&reap_name_only) ? LOAD(&proc_dir_fd) : -1, &peek);
       pid = waitpid(si.si_pid, &status, WNOHANG);
       if (pid <= 0) continue; /* another thread's handler took it */
       *wake |= record_reap(pid, status, &peek);
@@ -228,51 +140,18 @@ int reap_all(int *wake) {
 
 /* ---- job control, only after setJobControl(true) --------------- */
 
-/* The program owns the terminal, so Ctrl-Z (and SIGTTIN/SIGTTOU for its
- * background I/O) stops its group, not ours, and the shell waiting for us
- * would never see a stopped job. So when the program stops, stop our own
- * group too, as the terminal would have without an init in between
- * (dumb-init raises SIGSTOP on itself likewise). The stop report is consumed
- * here (WSTOPPED, no WNOWAIT); WEXITED is not asked, nothing is reaped.
- * Async-signal-safe: waitid, kill, tcgetpgrp, getpgrp, tcsetpgrp, memset,
- * ring_push, wake_js. */
-void follow_program_stop(void) {
+/* The program while its stops are followed (job control on, the program
+ * spawned and not reaped), else 0. The terminal side is job_control.c.
+ * Async-signal-safe: atomics. */
+static pid_t followed_program(void) {
   pid_t pid = LOAD(&child_pid);
-  if (!LOAD(&job_control) || pid <= 0 || !LOAD(&child_alive)) return;
-  siginfo_t si;
-  memset(&si, 0, sizeof si);
-  if (waitid(P_PID, (id_t)pid, &si, WSTOPPED | WNOHANG) < 0 || si.si_pid != pid) return;
-  if (si.si_code != CLD_STOPPED) return;
-  event_t ev;
-  memset(&ev, 0, sizeof ev);
-  ev.type = EV_STOPPED;
-  ev.pid = pid;
-  ev.status = si.si_status;
-  ring_push(&ev);
-  wake_js();
-  /* Stopped by a background read/write while our group is the foreground
-   * one: `fg` of a running job (started with `&`) moves the terminal to our
-   * group without a SIGCONT. Hand it on to the program and let it go on. */
-  if ((si.si_status == SIGTTIN || si.si_status == SIGTTOU) && tcgetpgrp(STDIN_FILENO) == getpgrp()) {
-    tcsetpgrp(STDIN_FILENO, pid);
-    kill(-pid, SIGCONT);
-    return;
-  }
-  /* SIGSTOP: it cannot be caught (our SIGTSTP handler would forward it). The
-   * shell's waitpid(WUNTRACED) sees the job stop and takes the terminal. */
-  kill(0, SIGSTOP);
+  return LOAD(&job_control) && pid > 0 && LOAD(&child_alive) ? pid : 0;
 }
 
-/* SIGCONT from the shell (fg or bg): if it made our group the foreground one
- * (fg), hand the terminal on to the program's group, as at spawn; then
- * continue that whole group. From the foreground tcsetpgrp raises no SIGTTOU
- * (tcsetpgrp(3)). Async-signal-safe: tcgetpgrp, getpgrp, tcsetpgrp,
- * kill_own_child. */
-static void continue_program(void) {
-  pid_t pid = LOAD(&child_pid);
-  if (!LOAD(&job_control) || pid <= 0 || !LOAD(&child_alive)) return;
-  if (tcgetpgrp(STDIN_FILENO) == getpgrp()) tcsetpgrp(STDIN_FILENO, pid);
-  kill_own_child(pid, SIGCONT, 1); /* not once reaped: see send_to_child */
+/* Async-signal-safe: followed_program, stop_with_program. */
+void follow_program_stop(void) {
+  pid_t pid = followed_program();
+  if (pid) stop_with_program(pid);
 }
 
 /* ---- forwarding ---------------------------------------------------------- */
@@ -312,10 +191,11 @@ static void send_to_child(int sig, pid_t sender) {
   ring_push(&ev);
 }
 
-/* Deliver the signals held while the program was being started. Whoever
- * exchanges the mask delivers it, so each held signal goes out once.
- * Async-signal-safe: atomics, send_to_child. */
-void flush_pending(void) {
+/* Deliver the signals held while the program was being started (spawn.c
+ * calls it once the program runs). Whoever exchanges the mask delivers it,
+ * so each held signal goes out once. Async-signal-safe: atomics,
+ * send_to_child. */
+void program_deliver_held(void) {
   uint64_t m = __atomic_exchange_n(&pending_mask, 0, __ATOMIC_SEQ_CST); /* see on_signal */
   for (int sig = 1; m && sig < MAX_SIG; sig++) {
     if (m & (1ULL << (sig - 1))) {
@@ -326,9 +206,9 @@ void flush_pending(void) {
 }
 
 /* The handler of every forwarded signal. Async-signal-safe: errno saved and
- * restored; continue_program, send_to_child, ring_push, flush_pending,
- * wake_js. */
-void on_signal(int sig, siginfo_t *si, void *uctx) {
+ * restored; followed_program, continue_program, send_to_child, ring_push,
+ * program_deliver_held, wake_js. */
+static void on_signal(int sig, siginfo_t *si, void *uctx) {
   (void)uctx;
   int saved = errno;
   pid_t sender = si ? si->si_pid : 0;
@@ -336,23 +216,24 @@ void on_signal(int sig, siginfo_t *si, void *uctx) {
    * log write: si_code SI_USER, si_pid ours) is ours, not the program's; TS
    * names these signals (installHandlers' ownDrop). The write fails with
    * EPIPE/EFBIG instead. */
-  if (si && si->si_code == SI_USER && sender == self_pid && (LOAD(&own_drop_mask) & (1ULL << (sig - 1)))) {
+  if (si && si->si_code == SI_USER && sender == LOAD(&self_pid) && (LOAD(&own_drop_mask) & (1ULL << (sig - 1)))) {
     errno = saved;
     return;
   }
   if (LOAD(&child_pid) > 0) {
-    if (sig == SIGCONT) continue_program();
+    pid_t followed = sig == SIGCONT ? followed_program() : 0;
+    if (followed) continue_program(followed);
     send_to_child(sig, sender);
   } else {
     /* Dekker's pattern again, with spawn (stores child_pid, then exchanges
-     * the mask in flush_pending): seq_cst on all four, as reap_gate.c
+     * the mask in program_deliver_held): seq_cst on all four, as reap_gate.c
      * explains, or a held signal could be seen by neither side. */
     __atomic_or_fetch(&pending_mask, 1ULL << (sig - 1), __ATOMIC_SEQ_CST);
     event_t ev = signal_event(sig, sender);
     ev.err = SIGNAL_HELD;
     ring_push(&ev);
     /* The program may have been stored meanwhile: then deliver it ourselves. */
-    if (__atomic_load_n(&child_pid, __ATOMIC_SEQ_CST) > 0) flush_pending();
+    if (__atomic_load_n(&child_pid, __ATOMIC_SEQ_CST) > 0) program_deliver_held();
   }
   wake_js();
   errno = saved;
@@ -360,7 +241,7 @@ void on_signal(int sig, siginfo_t *si, void *uctx) {
 
 /* The SIGCHLD handler. Async-signal-safe: errno saved and restored;
  * reap_gated, wake_js, follow_program_stop. */
-void on_sigchld(int sig, siginfo_t *si, void *uctx) {
+static void on_sigchld(int sig, siginfo_t *si, void *uctx) {
   (void)sig; (void)si; (void)uctx;
   int saved = errno;
   int n = reap_gated();
@@ -371,4 +252,141 @@ void on_sigchld(int sig, siginfo_t *si, void *uctx) {
   }
   follow_program_stop();
   errno = saved;
+}
+
+/* ---- the lifecycle: JS thread only ------------------------------------------ */
+
+/* What each signal did before handlers_install, for handlers_release. */
+static struct sigaction saved_sa[MAX_SIG];
+static int saved_ok[MAX_SIG];
+
+/* sigaction, remembering what the signal had the first time we took it. */
+static int take(int sig, const struct sigaction *sa) {
+  if (sig > 0 && sig < MAX_SIG && !saved_ok[sig]) {
+    if (sigaction(sig, sa, &saved_sa[sig]) < 0) return -1;
+    saved_ok[sig] = 1;
+    return 0;
+  }
+  return sigaction(sig, sa, NULL);
+}
+
+/* One handler at a time per thread (sa_mask full); SA_NOCLDSTOP unless the
+ * program's stops are followed (sigaction(2)). */
+static void handler_action(struct sigaction *sa, void (*fn)(int, siginfo_t *, void *), int flags) {
+  memset(sa, 0, sizeof *sa);
+  sigfillset(&sa->sa_mask);
+  sa->sa_flags = SA_SIGINFO | SA_RESTART | flags;
+  sa->sa_sigaction = fn;
+}
+
+int handlers_install(const int *forward, size_t nf, const int *ignore, size_t ni, const int *own_drop,
+                     size_t no, const char **failed) {
+  uint64_t mask = 0;
+  for (size_t i = 0; i < no; i++) mask |= 1ULL << (own_drop[i] - 1);
+  STORE(&self_pid, getpid());
+  STORE(&own_drop_mask, mask);
+  struct sigaction sa;
+  handler_action(&sa, on_signal, 0);
+  sigset_t unblock;
+  sigemptyset(&unblock);
+  *failed = "sigaction";
+  for (size_t i = 0; i < nf; i++) {
+    if (take(forward[i], &sa) < 0) return errno;
+    sigaddset(&unblock, forward[i]);
+  }
+  handler_action(&sa, on_sigchld, SA_NOCLDSTOP);
+  *failed = "sigaction(SIGCHLD)";
+  if (take(SIGCHLD, &sa) < 0) return errno;
+  sigaddset(&unblock, SIGCHLD);
+  struct sigaction ign;
+  memset(&ign, 0, sizeof ign);
+  ign.sa_handler = SIG_IGN;
+  *failed = "sigaction(SIG_IGN)";
+  for (size_t i = 0; i < ni; i++)
+    if (take(ignore[i], &ign) < 0) return errno;
+  /* Unblock what we now handle, on this (the main) thread: Node's start-up
+   * blocks SIGUSR1 on the main thread for its inspector's watchdog thread,
+   * and with --disable-sigusr1 nothing ever unblocks it; every later thread
+   * inherits the mask, so SIGUSR1 would stay pending forever. One that came
+   * during start-up is delivered to our handler right here. */
+  sigprocmask(SIG_UNBLOCK, &unblock, NULL);
+  reap_gated(); /* orphans that died before the handler existed */
+  *failed = NULL;
+  return 0;
+}
+
+void handlers_set_policy(const int32_t map[MAX_SIG], int group, int det) {
+  for (int i = 0; i < MAX_SIG; i++) STORE(&fwd_map[i], map[i]);
+  STORE(&to_group, group ? 1 : 0);
+  STORE(&details, det ? 1 : 0);
+}
+
+void handlers_set_reap_events(int on, int name_only) {
+  /* close-on-exec: the program never sees it; without /proc the names stay
+   * unknown, as with stat */
+  if (on && name_only && LOAD(&proc_dir_fd) < 0) STORE(&proc_dir_fd, open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  STORE(&reap_name_only, name_only ? 1 : 0);
+  STORE(&reap_events, on ? 1 : 0);
+}
+
+/* On, SIGCHLD also reports the program stopping (no SA_NOCLDSTOP), which
+ * follow_program_stop acts on. Off, the handler is as handlers_install set
+ * it: outside a terminal nothing changes. */
+int handlers_set_job_control(int on) {
+  struct sigaction sa;
+  handler_action(&sa, on_sigchld, on ? 0 : SA_NOCLDSTOP);
+  STORE(&job_control, on ? 1 : 0);
+  return sigaction(SIGCHLD, &sa, NULL) < 0 ? errno : 0;
+}
+
+int handler_is_ours(int sig) {
+  struct sigaction cur;
+  if (sigaction(sig, NULL, &cur) < 0) return -errno;
+  return (cur.sa_flags & SA_SIGINFO) && (cur.sa_sigaction == on_signal || cur.sa_sigaction == on_sigchld);
+}
+
+/* For the modes that run no program: Node's own dispositions back (and
+ * libuv may reap its children again), then the held signals are raised, so
+ * they act as if we had never caught them. All signals blocked meanwhile. */
+void handlers_release(void) {
+  sigset_t all, old;
+  sigfillset(&all);
+  sigprocmask(SIG_SETMASK, &all, &old);
+  for (int sig = 1; sig < MAX_SIG; sig++) {
+    if (!saved_ok[sig]) continue;
+    sigaction(sig, &saved_sa[sig], NULL);
+    saved_ok[sig] = 0;
+  }
+  uint64_t m = XCHG(&pending_mask, 0);
+  for (int sig = 1; m && sig < MAX_SIG; sig++)
+    if (m & (1ULL << (sig - 1))) raise(sig); /* delivered once unblocked below */
+  sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+/* A second spawn (tests, never the init) starts with an empty slot. */
+void program_spawning(void) {
+  STORE(&program_status, -1);
+  STORE(&program_exit_pending, 0);
+}
+
+void program_started(pid_t pid) {
+  STORE(&child_alive, 1);
+  __atomic_store_n(&child_pid, pid, __ATOMIC_SEQ_CST); /* the held-signal handshake: see on_signal */
+}
+
+int program_exit_take(pid_t *pid, int *status) {
+  if (!XCHG(&program_exit_pending, 0)) return 0;
+  *pid = LOAD(&child_pid);
+  *status = LOAD(&program_status);
+  return 1;
+}
+
+int program_exit_waiting(void) {
+  return LOAD(&program_exit_pending);
+}
+
+void handler_counts(struct handler_counts *out) {
+  out->reaped = LOAD(&reaped_total);
+  out->orphans = LOAD(&orphans_total);
+  out->forwarded = LOAD(&forwarded_total);
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "exports.h"
 #include "napi_util.h"
 
 static int64_t now_ns(void) {

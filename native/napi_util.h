@@ -1,6 +1,6 @@
 /*
  * napi_util.h: argument checks and value helpers shared by the N-API glue
- * (binding.c, events.c, spawn.c, log_writer.c, fd_facts.c). JS thread only.
+ * (the files exports.h lists). JS thread only.
  *
  * Argument checks: a bad argument must never become a valid one.
  * napi_get_value_int32 leaves 0 for undefined, and kill(0, sig) signals the

@@ -16,7 +16,7 @@
  * must not close one of the runtime's.
  */
 #define _GNU_SOURCE
-#include "pidfd.h"
+#include "exports.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -59,6 +59,15 @@ static int remember(int fd) {
   return 0;
 }
 
+/* The arguments the signalling calls here share: a descriptor or a pid,
+ * from lo up, then a signal number (0 asks only whether it would reach). 1,
+ * or 0 after throwing a TypeError naming usage. */
+static int target_and_signal(napi_env env, size_t argc, napi_value *argv, const char *usage, const char *target,
+                             int64_t lo, int64_t *id, int64_t *sig) {
+  return arg_int(env, argc, argv, 0, lo, INT_MAX, usage, target, id) &&
+         arg_int(env, argc, argv, 1, 0, MAX_SIG - 1, usage, "signal", sig);
+}
+
 /* pidfdOpen(pid) -> a descriptor (>= 0), or -errno: ENOSYS (kernel before
  * 5.3, or a seccomp filter that says so), EPERM (a filter), ESRCH (no such
  * process), EMFILE. Close-on-exec (pidfds always are). */
@@ -82,8 +91,7 @@ napi_value js_pidfd_signal(napi_env env, napi_callback_info info) {
   ARGS(2);
   const char *usage = "pidfdSignal(fd: number, signal: number)";
   int64_t fd, sig;
-  if (!arg_int(env, argc, argv, 0, 0, INT_MAX, usage, "fd", &fd)) return NULL;
-  if (!arg_int(env, argc, argv, 1, 0, MAX_SIG - 1, usage, "signal", &sig)) return NULL;
+  if (!target_and_signal(env, argc, argv, usage, "fd", 0, &fd, &sig)) return NULL;
   if (!is_ours((int)fd)) return type_error(env, usage, "fd must be a descriptor pidfdOpen returned");
   long r = syscall(SYS_pidfd_send_signal, (int)fd, (int)sig, NULL, 0);
   return num(env, r == 0 ? 0 : errno);
@@ -110,8 +118,7 @@ napi_value js_kill_child(napi_env env, napi_callback_info info) {
   const char *usage = "killChild(pid: number, signal: number, group: boolean)";
   int64_t pid, sig;
   bool group;
-  if (!arg_int(env, argc, argv, 0, 2, INT_MAX, usage, "pid", &pid)) return NULL;
-  if (!arg_int(env, argc, argv, 1, 0, MAX_SIG - 1, usage, "signal", &sig)) return NULL;
+  if (!target_and_signal(env, argc, argv, usage, "pid", 2, &pid, &sig)) return NULL;
   if (!arg_bool(env, argc, argv, 2, usage, "group", &group)) return NULL;
   /* pid 1 is refused (from 2): kill(-1) is every process we may signal. */
   return num(env, kill_own_child((pid_t)pid, (int)sig, group));
@@ -124,7 +131,6 @@ napi_value js_kill_group(napi_env env, napi_callback_info info) {
   ARGS(2);
   const char *usage = "killGroup(pgid: number, signal: number)";
   int64_t pgid, sig;
-  if (!arg_int(env, argc, argv, 0, 2, INT_MAX, usage, "pgid", &pgid)) return NULL;
-  if (!arg_int(env, argc, argv, 1, 0, MAX_SIG - 1, usage, "signal", &sig)) return NULL;
+  if (!target_and_signal(env, argc, argv, usage, "pgid", 2, &pgid, &sig)) return NULL;
   return num(env, kill_own_group((pid_t)pgid, (int)sig));
 }

@@ -1,8 +1,8 @@
 /*
  * reap_gate.c: the one handshake between reaping (the SIGCHLD handler,
  * reapNow, the catch-up after a hold) and the code that needs our children
- * to stay unreaped for a moment: the spawn (until child_pid names the
- * program, so its status lands in its slot), the start-up fork of
+ * to stay unreaped for a moment: the spawn (until handlers.c knows the
+ * program's pid, so its status lands in its slot), the start-up fork of
  * fd_facts.c, and every signal the init sends to a child by number (a reaped
  * pid may at once be handed to a stranger).
  *
@@ -27,6 +27,10 @@
  * lost: PID 1 waits for an exit it has already missed). With every access
  * seq_cst there is one total order of the four, and at least one side sees
  * the other's write.
+ *
+ * Its state (the three counters below) is static here; what it reaps with,
+ * reap_all and its wake-up, belongs to handlers.c (handlers.h's last
+ * section, for this file only).
  */
 #define _GNU_SOURCE
 #include "reap_gate.h"

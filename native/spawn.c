@@ -3,7 +3,7 @@
  * the child needs is prepared here, allocations included: the PATH search
  * (so the child calls plain execve(2), which signal-safety(7) lists, and not
  * execvp(3), which it does not), the /bin/sh argv for a script without #!,
- * the environment. The child itself is child_after_clone in handlers.c.
+ * the environment. The child itself is child_after_clone in child.c.
  */
 #define _GNU_SOURCE
 #include "spawn.h"
@@ -12,11 +12,13 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "constants.h"
 #include "handlers.h"
 #include "napi_util.h"
 #include "proc_self.h"
@@ -172,21 +174,16 @@ int spawn_program(const struct spawn_request *req, struct spawn_outcome *out) {
   sigfillset(&all);
   sigprocmask(SIG_SETMASK, &all, &old);
   /* A program that exits at once could be reaped by a SIGCHLD handler on
-   * another thread before child_pid names it, and its status would never
-   * reach its slot: reaping waits while we spawn (reap_gate.c). */
+   * another thread before program_started names it, and its status would
+   * never reach its slot: reaping waits while we spawn (reap_gate.c). */
   reap_hold();
-  /* A second spawn (tests, never the init) starts with an empty slot. */
-  STORE(&program_status, -1);
-  STORE(&program_exit_pending, 0);
+  program_spawning(); /* the program's exit slot, empty */
   /* CLONE_VM|CLONE_VFORK, as posix_spawn does: no copy of Node's page tables
    * (fork of a ~45 MB process costs more than the rest of the spawn), and
    * this thread sleeps until the exec (or the child's _exit). */
   pid_t pid = clone(child_after_clone, (char *)stack + stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD, &job);
   int clone_err = errno;
-  if (pid > 0) {
-    STORE(&child_alive, 1);
-    __atomic_store_n(&child_pid, pid, __ATOMIC_SEQ_CST); /* the held-signal handshake: see on_signal */
-  }
+  if (pid > 0) program_started(pid); /* the program is known before any reap */
   if (have_pipe) {
     /* EOF once the child exec'd or exited: its copy of the write end closes
      * then. Where CLONE_VM|CLONE_VFORK is emulated by a plain fork
@@ -203,7 +200,7 @@ int spawn_program(const struct spawn_request *req, struct spawn_outcome *out) {
     }
   }
   reap_release();
-  if (pid > 0) flush_pending(); /* signals that arrived while starting go out now */
+  if (pid > 0) program_deliver_held(); /* signals that arrived while starting go out now */
   sigprocmask(SIG_SETMASK, &old, NULL);
   munmap(stack, stack_size);
   free_array(candidates);

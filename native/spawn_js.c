@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "constants.h"
+#include "exports.h"
 #include "napi_util.h"
 #include "proc_self.h"
 #include "spawn.h"

@@ -152,27 +152,25 @@ static int note_termed(struct walk *w, pid_t pid, unsigned long long start) {
 
 static void visit(struct walk *w, pid_t parent, int parent_fd, int depth);
 
-/* Member c counts as live and gets this round's signal: through its pidfd
- * when it has one (fd >= 0), else by pid (our own unreaped child: see the
- * top). SIGTERM goes once per process, with a SIGCONT, as a stopped process
- * would never see it; any other signal goes every round. */
-static void hit(struct walk *w, pid_t c, int fd, unsigned long long start) {
-  w->live++;
-  if (c == w->program) w->program_seen = 1;
-  int sigs[2] = {w->sig, 0};
-  if (w->sig == SIGTERM) {
-    if (!note_termed(w, c, start)) return;
-    sigs[1] = SIGCONT;
-  }
-  for (int i = 0; i < 2 && sigs[i]; i++) {
-    if (fd >= 0) send(fd, sigs[i]);
-    else kill(c, sigs[i]);
-  }
+/* Through member c's pidfd; by pid when fd < 0: a child of ours that cannot
+ * be looked at (see the top). */
+static void send_to(pid_t c, int fd, int sig) {
+  if (fd >= 0) send(fd, sig);
+  else kill(c, sig);
 }
 
-/* A child of ours that cannot be looked at: by pid (see the top). */
-static void take_own_blind(struct walk *w, pid_t c) {
-  hit(w, c, -1, START_UNKNOWN);
+/* Count member c as left and signal it: the round's signal, or SIGTERM once
+ * per process (note_termed) and SIGCONT after it (a stopped process would
+ * never see SIGTERM). */
+static void take_member(struct walk *w, pid_t c, int fd, unsigned long long start) {
+  w->live++;
+  if (c == w->program) w->program_seen = 1;
+  if (w->sig != SIGTERM) {
+    send_to(c, fd, w->sig);
+  } else if (note_termed(w, c, start)) {
+    send_to(c, fd, SIGTERM);
+    send_to(c, fd, SIGCONT);
+  }
 }
 
 /* Child c of member parent: prove it ours, signal it, walk below it. */
@@ -181,7 +179,7 @@ static void take_child(struct walk *w, pid_t parent, int parent_fd, pid_t c, int
   int fd = (int)syscall(SYS_pidfd_open, c, 0);
   if (fd < 0) {
     if (errno == ESRCH) return;
-    if (own) take_own_blind(w, c);
+    if (own) take_member(w, c, -1, START_UNKNOWN);
     else missed(w, errno);
     return;
   }
@@ -191,7 +189,7 @@ static void take_child(struct walk *w, pid_t parent, int parent_fd, pid_t c, int
   if (!known && errno != ENOENT && errno != ESRCH) {
     int err = errno;
     close(fd);
-    if (own) take_own_blind(w, c);
+    if (own) take_member(w, c, -1, START_UNKNOWN);
     else missed(w, err);
     return;
   }
@@ -201,7 +199,7 @@ static void take_child(struct walk *w, pid_t parent, int parent_fd, pid_t c, int
      * death ("Terminated") on the probe's stderr. The signal takes effect
      * when the process next runs, so its children list is still there to
      * read below; what it leaves is re-parented to us and found next round. */
-    hit(w, c, fd, start);
+    take_member(w, c, fd, start);
     if (depth < MAX_DEPTH) visit(w, c, fd, depth + 1);
     else w->unreachable++;
   }
@@ -281,7 +279,7 @@ static size_t round_of(struct run *r, struct walk *w, int sig) {
   visit(w, r->self, -1, 0);
   /* Not even our own children list could be read: the program, unreaped,
    * is still ours by pid. */
-  if (w->program && !w->program_seen) take_own_blind(w, w->program);
+  if (w->program && !w->program_seen) take_member(w, w->program, -1, START_UNKNOWN);
   return w->live + w->unreachable;
 }
 

@@ -1,15 +1,14 @@
 /*
- * dispositions.c: installing, changing and giving back the signal handlers of
- * handlers.c, and the policy they read (N-API glue, JS thread only).
+ * handlers_js.c: the N-API glue of handlers.c (JS thread only): each call
+ * checks its arguments, then hands them to the owner of the signals through
+ * handlers.h. No handler state lives here.
  */
-#include "dispositions.h"
-
 #include <errno.h>
-#include <string.h>
+#include <signal.h>
 
+#include "exports.h"
 #include "handlers.h"
 #include "napi_util.h"
-#include "reap_gate.h"
 
 /* setPolicy(map: Int32Array(65), toGroup, details) */
 napi_value js_set_policy(napi_env env, napi_callback_info info) {
@@ -30,23 +29,8 @@ napi_value js_set_policy(napi_env env, napi_callback_info info) {
   bool group, det;
   if (!arg_bool(env, argc, argv, 1, usage, "toGroup", &group)) return NULL;
   if (!arg_bool(env, argc, argv, 2, usage, "details", &det)) return NULL;
-  for (int i = 0; i < MAX_SIG; i++) STORE(&fwd_map[i], ((int32_t *)data)[i]);
-  STORE(&to_group, group ? 1 : 0);
-  STORE(&details, det ? 1 : 0);
+  handlers_set_policy((const int32_t *)data, group, det);
   return NULL;
-}
-
-/* What each signal did before installHandlers, for releaseSignals(). */
-static struct sigaction saved_sa[MAX_SIG];
-static int saved_ok[MAX_SIG];
-
-static int install(int sig, const struct sigaction *sa) {
-  if (sig > 0 && sig < MAX_SIG && !saved_ok[sig]) {
-    if (sigaction(sig, sa, &saved_sa[sig]) < 0) return -1;
-    saved_ok[sig] = 1;
-    return 0;
-  }
-  return sigaction(sig, sa, NULL);
 }
 
 /* installHandlers(forward: number[], ignore: number[], ownDrop: number[]):
@@ -67,37 +51,23 @@ napi_value js_install(napi_env env, napi_callback_info info) {
     if (v == SIGKILL || v == SIGSTOP || v == SIGCHLD)
       return type_error(env, usage, "SIGKILL, SIGSTOP and SIGCHLD cannot be forwarded or ignored");
   }
-  uint64_t mask = 0;
-  for (uint32_t i = 0; i < no; i++) mask |= 1ULL << (own[i] - 1);
-  STORE(&own_drop_mask, mask);
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sigfillset(&sa.sa_mask); /* one handler at a time per thread */
-  sa.sa_flags = SA_SIGINFO | SA_RESTART;
-  sa.sa_sigaction = on_signal;
-  sigset_t unblock;
-  sigemptyset(&unblock);
-  for (uint32_t i = 0; i < nf; i++) {
-    if (install(fwd[i], &sa) < 0) return throw_errno(env, "sigaction", errno);
-    sigaddset(&unblock, fwd[i]);
-  }
-  sa.sa_sigaction = on_sigchld;
-  sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_NOCLDSTOP;
-  if (install(SIGCHLD, &sa) < 0) return throw_errno(env, "sigaction(SIGCHLD)", errno);
-  sigaddset(&unblock, SIGCHLD);
-  struct sigaction ignore;
-  memset(&ignore, 0, sizeof ignore);
-  ignore.sa_handler = SIG_IGN;
-  for (uint32_t i = 0; i < ni; i++)
-    if (install(ign[i], &ignore) < 0) return throw_errno(env, "sigaction(SIG_IGN)", errno);
-  /* Unblock what we now handle, on this (the main) thread: Node's start-up
-   * blocks SIGUSR1 on the main thread for its inspector's watchdog thread,
-   * and with --disable-sigusr1 nothing ever unblocks it; every later thread
-   * inherits the mask, so SIGUSR1 would stay pending forever. One that came
-   * during start-up is delivered to our handler right here. */
-  sigprocmask(SIG_UNBLOCK, &unblock, NULL);
-  /* Orphans that died before the handler existed. */
-  reap_gated();
+  const char *failed = NULL;
+  int err = handlers_install(fwd, nf, ign, ni, own, no, &failed);
+  if (err) return throw_errno(env, failed, err);
+  return NULL;
+}
+
+/* setReapEvents(on, nameOnly): on false = orphans reaped are only counted
+ * (stats()), no event and no wake-up each; true (the default) = an event
+ * each. nameOnly: of the details (setPolicy), only the name is read, not the
+ * age. */
+napi_value js_set_reap_events(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  const char *usage = "setReapEvents(on: boolean, nameOnly: boolean)";
+  bool on = false, name_only = false;
+  if (argc < 2 || napi_get_value_bool(env, argv[0], &on) != napi_ok || napi_get_value_bool(env, argv[1], &name_only) != napi_ok)
+    return type_error(env, usage, "on and nameOnly must be booleans");
+  handlers_set_reap_events(on, name_only);
   return NULL;
 }
 
@@ -107,36 +77,20 @@ napi_value js_install(napi_env env, napi_callback_info info) {
  * meanwhile are raised, so they act as if we had never caught them. */
 napi_value js_release_signals(napi_env env, napi_callback_info info) {
   if (!no_args(env, info, "releaseSignals()")) return NULL;
-  sigset_t all, old;
-  sigfillset(&all);
-  sigprocmask(SIG_SETMASK, &all, &old);
-  for (int sig = 1; sig < MAX_SIG; sig++) {
-    if (!saved_ok[sig]) continue;
-    sigaction(sig, &saved_sa[sig], NULL);
-    saved_ok[sig] = 0;
-  }
-  uint64_t m = XCHG(&pending_mask, 0);
-  for (int sig = 1; m && sig < MAX_SIG; sig++)
-    if (m & (1ULL << (sig - 1))) raise(sig); /* delivered once unblocked below */
-  sigprocmask(SIG_SETMASK, &old, NULL);
+  handlers_release();
   return NULL;
 }
 
 /* setJobControl(on): TS decided we run as a job of an interactive shell
- * (a shell runs us as a job). SIGCHLD then also reports the program stopping (no
- * SA_NOCLDSTOP, sigaction(2)), which follow_program_stop() acts on. Off, the
+ * (a shell runs us as a job). SIGCHLD then also reports the program stopping
+ * (no SA_NOCLDSTOP, sigaction(2)), which the handlers act on. Off, the
  * handler is as installHandlers() set it: outside a terminal nothing changes. */
 napi_value js_set_job_control(napi_env env, napi_callback_info info) {
   ARGS(1);
   bool on = false;
   if (!arg_bool(env, argc, argv, 0, "setJobControl(on: boolean)", "on", &on)) return NULL;
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sigfillset(&sa.sa_mask);
-  sa.sa_sigaction = on_sigchld;
-  sa.sa_flags = SA_SIGINFO | SA_RESTART | (on ? 0 : SA_NOCLDSTOP);
-  STORE(&job_control, on ? 1 : 0);
-  if (sigaction(SIGCHLD, &sa, NULL) < 0) return throw_errno(env, "sigaction(SIGCHLD)", errno);
+  int err = handlers_set_job_control(on);
+  if (err) return throw_errno(env, "sigaction(SIGCHLD)", err);
   return NULL;
 }
 
@@ -146,10 +100,9 @@ napi_value js_handler_is_ours(napi_env env, napi_callback_info info) {
   ARGS(1);
   int64_t sig;
   if (!arg_int(env, argc, argv, 0, 1, MAX_SIG - 1, "handlerIsOurs(signal: number)", "signal", &sig)) return NULL;
-  struct sigaction cur;
+  int ours = handler_is_ours((int)sig);
+  if (ours < 0) return throw_errno(env, "sigaction", -ours);
   napi_value r;
-  if (sigaction((int)sig, NULL, &cur) < 0) return throw_errno(env, "sigaction", errno);
-  bool ours = (cur.sa_flags & SA_SIGINFO) && (cur.sa_sigaction == on_signal || cur.sa_sigaction == on_sigchld);
   napi_get_boolean(env, ours, &r);
   return r;
 }
