@@ -240,11 +240,11 @@ static void on_signal(int sig, siginfo_t *si, void *uctx) {
 }
 
 /* The SIGCHLD handler. Async-signal-safe: errno saved and restored;
- * reap_gated, wake_js, follow_program_stop. */
+ * reap_gated_in_handler, follow_program_stop. */
 static void on_sigchld(int sig, siginfo_t *si, void *uctx) {
   (void)sig; (void)si; (void)uctx;
   int saved = errno;
-  int n = reap_gated();
+  int n = reap_gated_in_handler();
   if (n < 0) {
     /* a hold is in force (reap_gate.c): its holder reaps at release */
     errno = saved;

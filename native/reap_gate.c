@@ -49,15 +49,15 @@ static int reap_deferred; /* a reaper found a hold and left the work to it */
 
 #define SC __ATOMIC_SEQ_CST
 
-int reap_gated(void) {
-  sigset_t all, old;
-  sigfillset(&all);
-  sigprocmask(SIG_SETMASK, &all, &old);
-  int n = -1, wake = 0;
+/* The gate and the reaping, with every signal already blocked (so that no
+ * handler of ours can interrupt a reaper that a holder on this thread would
+ * wait for). What JS must hear of is or-ed into *wake. */
+static int reap_blocked(int *wake) {
+  int n = -1;
   for (;;) {
     __atomic_add_fetch(&reaping, 1, SC);
     if (__atomic_load_n(&holds, SC) == 0) {
-      n = reap_all(&wake);
+      n = reap_all(wake);
       __atomic_sub_fetch(&reaping, 1, SC);
       break;
     }
@@ -67,7 +67,21 @@ int reap_gated(void) {
      * ended meanwhile, its holder may have looked before our store: again. */
     if (__atomic_load_n(&holds, SC) > 0) break;
   }
+  return n;
+}
+
+int reap_gated(void) {
+  sigset_t all, old;
+  sigfillset(&all);
+  sigprocmask(SIG_SETMASK, &all, &old);
+  int wake = 0, n = reap_blocked(&wake);
   sigprocmask(SIG_SETMASK, &old, NULL);
+  wake_for_reaps(wake);
+  return n;
+}
+
+int reap_gated_in_handler(void) {
+  int wake = 0, n = reap_blocked(&wake);
   wake_for_reaps(wake);
   return n;
 }
