@@ -103,8 +103,9 @@ void wake_for_reaps(int wake) {
 /* Reap every child that is dead now: waitpid(-1, WNOHANG) until it says no
  * more, as SIGCHLD does not queue (one signal may stand for many exits);
  * what JS must hear of is or-ed into *wake. The name and age of the reaped
- * are read only when JS will log them.
- * Async-signal-safe: waitid, waitpid, read_zombie, record_reap. */
+ * are read only when JS will log them, within zombie_stat.c's budget.
+ * Async-signal-safe: waitid, waitpid, zombie_read_allowed, read_zombie,
+ * record_reap. */
 int reap_all(int *wake) {
   int n = 0;
   for (;;) {
@@ -123,7 +124,7 @@ int reap_all(int *wake) {
       if (rc < 0 || si.si_pid == 0) break; /* ECHILD, or none dead yet */
       event_t peek;
       memset(&peek, 0, sizeof peek);
-      read_zombie(si.si_pid, LOAD(&reap_name_only) ? LOAD(&proc_dir_fd) : -1, &peek);
+      if (zombie_read_allowed()) read_zombie(si.si_pid, LOAD(&reap_name_only) ? LOAD(&proc_dir_fd) : -1, &peek);
       pid = waitpid(si.si_pid, &status, WNOHANG);
       if (pid <= 0) continue; /* another thread's handler took it */
       *wake |= record_reap(pid, status, &peek);

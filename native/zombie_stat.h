@@ -14,5 +14,8 @@
  * age from /proc/PID/stat. Unknown fields are left as they were (no /proc, or
  * the zombie gone). Async-signal-safe. */
 void read_zombie(pid_t pid, int name_dir_fd, event_t *ev);
+/* 1 while this window's budget of reads lasts (zombie_stat.c says why):
+ * each 1 counts one read. Async-signal-safe. */
+int zombie_read_allowed(void);
 
 #endif

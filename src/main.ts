@@ -50,7 +50,7 @@ export async function main(argv: string[] = process.argv.slice(2), early: Early 
     return EXIT_FAILURE
   }
   try {
-    log = new Logger(cfg.verbosity, cfg.logFormat, new StderrWriter(signals.native))
+    log = new Logger(cfg.verbosity, cfg.logFormat, new StderrWriter(signals.native, 2, cfg.logFormat))
   } catch (e) {
     log.fatal('setup', (e as Error).message)
     return EXIT_FAILURE

@@ -68,8 +68,14 @@ export class StderrWriter implements LineSink {
   private dropped = 0
   private delegated: string | undefined
 
-  /** Starts the writer thread; throws (one line) when it cannot be made. */
-  constructor(private readonly native: NativeBinding, fd = 2) {
+  /** Starts the writer thread; throws (one line) when it cannot be made.
+   * format: the note of dropped lines is a line of the log's own format, so
+   * a JSON log stays one JSON object a line. */
+  constructor(
+    private readonly native: NativeBinding,
+    fd = 2,
+    private readonly format: LogFormat = 'text',
+  ) {
     const err = native.logStart(fd)
     if (err !== 0) {
       const why = err === Errno.EAGAIN ? 'no thread can be created (EAGAIN: is the pids cgroup full, or RLIMIT_NPROC reached?)' : `errno ${err}`
@@ -79,7 +85,7 @@ export class StderrWriter implements LineSink {
 
   write(line: string): void {
     if (this.dropped > 0) {
-      const note = `[WARN  tini-ts (${process.pid})] ${this.dropped} log line(s) dropped: stderr was not keeping up\n`
+      const note = this.droppedNote()
       if (!this.native.logWrite(note)) {
         this.dropped++
         return
@@ -94,6 +100,15 @@ export class StderrWriter implements LineSink {
       // JS as an event, which lands here too).
       if (this.dropped++ === 0 && this.delegated !== undefined) this.native.setReapLines(null)
     }
+  }
+
+  private droppedNote(): string {
+    const msg = `${this.dropped} log line(s) dropped: stderr was not keeping up`
+    if (this.format === 'json') {
+      // the fields pino writes for a warn line (Logger.instance)
+      return `${JSON.stringify({ level: 'warn', time: Date.now(), initPid: process.pid, event: 'dropped', dropped: this.dropped, msg })}\n`
+    }
+    return `[WARN  tini-ts (${process.pid})] ${msg}\n`
   }
 
   delegate(prefix: string): void {

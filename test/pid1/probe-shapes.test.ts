@@ -108,8 +108,10 @@ for (const shape of SHAPES) {
 }
 
 // A survivor that ignores SIGTERM and holds the probe's stdout: the kubelet
-// reads until EOF, so the probe answers only when the survivor is gone.
-const HOLDER = "(trap '' TERM; exec sleep 3) & echo PONG"
+// reads until EOF, so the probe answers only when the survivor is gone. It
+// ignores SIGTERM from its fork on (inherited from the shell's trap): a trap
+// set inside the background job could come after the cleanup's SIGTERM.
+const HOLDER = "trap '' TERM; sleep 3 & echo PONG"
 const GRACE_MS = 300
 
 t.test('the probe answers promptly: stdout reaches EOF within the grace period, though a TERM-ignoring survivor holds it', async (t) => {

@@ -24,6 +24,22 @@ t.test('lines dropped under back-pressure are counted and noted once room return
   t.equal(native.logged[3], 'five\n', 'the note comes once')
 })
 
+t.test('in a JSON log the note is a JSON line too', async (t) => {
+  const native = new FakeBinding()
+  const w = new StderrWriter(native, 2, 'json')
+  native.logAccepts = false
+  w.write('{"a":1}\n')
+  w.write('{"a":2}\n')
+  native.logAccepts = true
+  w.write('{"a":3}\n')
+  t.equal(native.logged.length, 2)
+  t.match(native.logged[0], /\n$/, 'one line')
+  const note = JSON.parse(native.logged[0] as string)
+  t.match(note, { level: 'warn', initPid: process.pid, event: 'dropped', dropped: 2, msg: '2 log line(s) dropped: stderr was not keeping up' })
+  t.type(note.time, 'number')
+  t.equal(native.logged[1], '{"a":3}\n')
+})
+
 t.test('a note that does not fit counts the line it preceded too', async (t) => {
   const native = new FakeBinding()
   const w = new StderrWriter(native)
