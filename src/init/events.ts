@@ -43,7 +43,7 @@ export class Events {
   ) {}
 
   /** Every wake-up of the handlers drains their ring into handle(). An
-   * orphan's reap is an event only when a line is logged for it (-w, -vvv):
+   * orphan's reap is an event only when a line is logged for it (-w, -vv):
    * otherwise the addon only counts it, and JS is not woken per orphan in a
    * storm. With -w in text format the addon writes those lines itself (the
    * fixed line this class would write), so JS is woken only for the rest. */
@@ -52,7 +52,7 @@ export class Events {
     const logged = this.log.enabled(level)
     // JSON lines carry the orphan's age too; text lines only its name
     this.native.setReapEvents(logged, this.log.format === 'text')
-    // -vvv also logs "Received SIGCHLD" per batch: that needs the events here
+    // -vv (debug) also logs "Received SIGCHLD" per batch: that needs the events here
     if (logged && !this.log.enabled('debug')) this.log.delegateLines(level, REAPED)
     this.native.onWake(() => this.drain())
   }
@@ -82,7 +82,7 @@ export class Events {
   }
 
   private handle(events: NativeEvent[]): void {
-    // tini logs this at -vvv for each SIGCHLD it handles (its ci/run_build.sh
+    // tini logs this at debug (-vv) for each SIGCHLD it handles (its ci/run_build.sh
     // greps for it); here, once per batch that reaped something.
     if (this.log.enabled('debug') && events.some((ev) => ev.type === 'reaped' || ev.type === 'programExited')) this.log.debug('sigchld', 'Received SIGCHLD')
     for (const ev of events) {
