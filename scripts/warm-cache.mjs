@@ -83,8 +83,10 @@ export function writeLoaders(work) {
  */
 export function train({ exe, runner, work, log }) {
   const base = [...(runner ?? []), exe]
+  // qemu-user has no PR_SET_CHILD_SUBREAPER: -s is left out under it
+  const sub = runner?.length ? [] : ['-s']
   const runs = [
-    { name: '-s -w -- true', cmd: [...base, '-s', '-w', '--', 'true'], required: true },
+    { name: `${sub.join(' ')} -w -- true`.trim(), cmd: [...base, ...sub, '-w', '--', 'true'], required: true },
     { name: 'PID 1: -- true', cmd: ['unshare', '-fp', '--mount-proc', ...base, '--', 'true'], required: false },
   ]
   let cache
@@ -109,7 +111,7 @@ export function train({ exe, runner, work, log }) {
   const check = path.join(work, 'check.cache')
   const env = { ...process.env, TINI_TS_TRAIN_IN: cache, TINI_TS_TRAIN_OUT: check }
   delete env.NODE_OPTIONS
-  const p = spawnSync(base[0], [...base.slice(1), '-s', '--', 'true'], { env, encoding: 'utf8', cwd: work, timeout: 120_000 })
+  const p = spawnSync(base[0], [...base.slice(1), ...sub, '--', 'true'], { env, encoding: 'utf8', cwd: work, timeout: 120_000 })
   const accepted = fs.existsSync(`${check}.accepted`) && fs.readFileSync(`${check}.accepted`, 'utf8') === 'true'
   if (p.status !== 0 || !accepted) throw new Error(`the trained code cache was rejected by V8 (status ${p.status ?? p.signal}, accepted ${accepted})`)
   return { cache, runs: done, size: fs.statSync(cache).size }
