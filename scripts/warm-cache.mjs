@@ -21,7 +21,7 @@ export const CACHE_ASSET = 'main.cache'
 export function wrapSource(bundleText) {
   // the loader reads the asset as latin1 (a plain copy, no UTF-8 decoding):
   // esbuild escapes every non-ASCII character, checked here
-  if (/[^\x00-\x7f]/.test(bundleText)) throw new Error('warm cache: the bundle is not ASCII')
+  if (/[\u0080-\uffff]/.test(bundleText)) throw new Error('warm cache: the bundle is not ASCII')
   return `(function (exports, require, module, __filename, __dirname) {${bundleText}\n})`
 }
 
