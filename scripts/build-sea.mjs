@@ -61,7 +61,7 @@ import { HOST_ARCH, ARCHES, ensureRuntime, runnerFor } from './runtime.mjs'
 import { neutralizeRuntimeEnv, neutralizeRuntimeJs } from './runtime-env.mjs'
 import { parseCommandLine } from './cli-args.mjs'
 import { mirror } from './place-file.mjs'
-import { CACHE_ASSET, SOURCE_ASSET, train, wrapSource, writeLoaders } from './warm-cache.mjs'
+import { CACHE_ASSET, CannotTrain, SOURCE_ASSET, train, wrapSource, writeLoaders } from './warm-cache.mjs'
 
 const require = createRequire(import.meta.url)
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -251,6 +251,7 @@ export async function buildSea(opts) {
       try {
         warm = await warmExecutable({ opts, arch, node, runner, work, main, assets, addonBuf, log })
       } catch (e) {
+        if (!(e instanceof CannotTrain)) throw e
         process.stderr.write(`build-sea: note: no warm code cache for linux-${arch} (${e instanceof Error ? e.message : e}): ` +
           `${path.relative(process.cwd(), opts.out)} gets Node's code cache of the top-level code\n`)
       }

@@ -74,12 +74,19 @@ export function writeLoaders(work) {
   return { loader, training }
 }
 
+/** A training run that could not run here (qemu-user, no pid namespace):
+ * the build falls back to Node's own code cache, with a note. */
+export class CannotTrain extends Error {}
+
 /**
  * The invocations trained, in order, each starting from the cache the one
  * before wrote: what the Node path does on every start (-s -w, a child that
  * exits), then the same as PID 1 of a new pid namespace (the container's
  * case), when this machine lets us make one. Returns the cache file and the
- * runs that made it; throws when no run gives a cache V8 accepts.
+ * runs that made it. Throws CannotTrain when the first run fails, and a plain
+ * Error (the build fails) when a run that succeeded left no cache or V8
+ * rejected the cache it was given: the training loader no longer fits the
+ * bundle.
  */
 export function train({ exe, runner, work, log }) {
   const base = [...(runner ?? []), exe]
@@ -88,6 +95,8 @@ export function train({ exe, runner, work, log }) {
   const runs = [
     { name: `${sub.join(' ')} -w -- true`.trim(), cmd: [...base, ...sub, '-w', '--', 'true'], required: true },
     { name: 'PID 1: -- true', cmd: ['unshare', '-fp', '--mount-proc', ...base, '--', 'true'], required: false },
+    // the cache once more, consumed the way the executable will: V8 must accept it
+    { name: 'check', cmd: [...base, ...sub, '--', 'true'], required: true, check: true },
   ]
   let cache
   const done = []
@@ -97,22 +106,17 @@ export function train({ exe, runner, work, log }) {
     delete env.NODE_OPTIONS
     if (cache) env.TINI_TS_TRAIN_IN = cache
     const p = spawnSync(r.cmd[0], r.cmd.slice(1), { env, encoding: 'utf8', cwd: work, timeout: 120_000 })
-    const ok = p.status === 0 && fs.existsSync(out) && (!cache || fs.readFileSync(`${out}.accepted`, 'utf8') === 'true')
-    if (!ok) {
-      const why = `training run "${r.name}" failed (${p.status ?? p.signal ?? p.error?.message}${cache && fs.existsSync(`${out}.accepted`) ? `, cache accepted: ${fs.readFileSync(`${out}.accepted`, 'utf8')}` : ''}): ${(p.stderr ?? '').trim().slice(0, 400)}`
-      if (r.required) throw new Error(why)
+    if (p.status !== 0) {
+      const why = `training run "${r.name}" failed (${p.status ?? p.signal ?? p.error?.message}): ${(p.stderr ?? '').trim().slice(0, 400)}`
+      if (r.required) throw new CannotTrain(why)
       log(`note: ${why}; the cache holds the runs before it`)
       continue
     }
+    if (!fs.existsSync(out)) throw new Error(`training run "${r.name}" left no code cache (the init no longer leaves through the addon's exitNow?)`)
+    if (cache && fs.readFileSync(`${out}.accepted`, 'utf8') !== 'true') throw new Error(`V8 rejected the trained code cache (run "${r.name}")`)
+    if (r.check) break
     cache = out
     done.push(r.name)
   }
-  // the last cache, consumed once more the way the executable will: V8 must accept it
-  const check = path.join(work, 'check.cache')
-  const env = { ...process.env, TINI_TS_TRAIN_IN: cache, TINI_TS_TRAIN_OUT: check }
-  delete env.NODE_OPTIONS
-  const p = spawnSync(base[0], [...base.slice(1), ...sub, '--', 'true'], { env, encoding: 'utf8', cwd: work, timeout: 120_000 })
-  const accepted = fs.existsSync(`${check}.accepted`) && fs.readFileSync(`${check}.accepted`, 'utf8') === 'true'
-  if (p.status !== 0 || !accepted) throw new Error(`the trained code cache was rejected by V8 (status ${p.status ?? p.signal}, accepted ${accepted})`)
   return { cache, runs: done, size: fs.statSync(cache).size }
 }
