@@ -38,6 +38,8 @@
 //   --no-addon        build without the addon
 //   --no-bundle       use the entry as is (it must be one self-contained CJS file)
 //   --no-code-cache   do not embed V8's code cache
+//   --no-warm-cache   the default entry's code cache as Node makes it (top-level
+//                     code only), not the warm one of scripts/warm-cache.mjs
 //   --exec-argv "..." more runtime options baked into the executable (execArgv),
 //                     after RUNTIME_FLAGS below; --no-runtime-flags drops those
 //   --no-strip        keep the runtime's symbol tables (a debug build: gdb and perf
@@ -59,6 +61,7 @@ import { HOST_ARCH, ARCHES, ensureRuntime, runnerFor } from './runtime.mjs'
 import { neutralizeRuntimeEnv, neutralizeRuntimeJs } from './runtime-env.mjs'
 import { parseCommandLine } from './cli-args.mjs'
 import { mirror } from './place-file.mjs'
+import { CACHE_ASSET, CannotTrain, SOURCE_ASSET, train, wrapSource, writeLoaders } from './warm-cache.mjs'
 
 const require = createRequire(import.meta.url)
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -95,6 +98,7 @@ function parseArgs(argv) {
     'no-addon': { type: 'boolean' },
     'no-bundle': { type: 'boolean' },
     'no-code-cache': { type: 'boolean' },
+    'no-warm-cache': { type: 'boolean' },
     strip: { type: 'boolean' },
     'no-strip': { type: 'boolean' },
     'no-runtime-flags': { type: 'boolean' },
@@ -110,6 +114,7 @@ function parseArgs(argv) {
     noAddon: v['no-addon'] ?? false,
     bundle: !v['no-bundle'],
     codeCache: !v['no-code-cache'],
+    warmCache: !v['no-warm-cache'],
     strip: !(v['no-strip'] || /^(1|true|yes)$/i.test(process.env.TINI_TS_NO_STRIP ?? '')),
     keep: v.keep ?? false,
     quiet: v.quiet ?? false,
@@ -238,68 +243,20 @@ export async function buildSea(opts) {
       log(`bundled ${path.relative(ROOT, opts.entry)} -> ${(fs.statSync(main).size / 1024).toFixed(0)} KiB`)
     }
 
-    // 2. the SEA blob, made by the very runtime it is injected into (a blob from
-    //    another Node version crashes at start-up)
-    const blob = path.join(work, 'sea-prep.blob')
-    const seaConfig = {
-      main,
-      output: blob,
-      disableExperimentalSEAWarning: true,
-      useSnapshot: false,
-      useCodeCache: codeCache,
-      // NODE_OPTIONS (and --node-options) are NOT applied to this runtime; the
-      // environment itself is untouched, so the supervised program still gets it
-      execArgvExtension: 'none',
-      execArgv: opts.execArgv,
-      assets: { ...(addonBuf ? { [ADDON_NAME]: opts.addon } : {}), ...lazyAssets },
-    }
-    const cfgFile = path.join(work, 'sea-config.json')
-    fs.writeFileSync(cfgFile, JSON.stringify(seaConfig, null, 2))
-    const env = { ...process.env }
-    delete env.NODE_OPTIONS // no hooks of the caller in the blob generator
-    // the same flags as at run time: V8 rejects a code cache made under other flags
-    const cmd = [...(runner ?? []), node.bin, ...opts.execArgv, '--experimental-sea-config', cfgFile]
-    const gen = spawnSync(cmd[0], cmd.slice(1), {
-      cwd: work,
-      env,
-      encoding: 'utf8',
-    })
-    if (gen.status !== 0 || !fs.existsSync(blob)) {
-      throw new Error(`node --experimental-sea-config failed (${gen.status ?? gen.signal}):\n${gen.stderr}${gen.stdout}`)
-    }
-    const blobBuf = fs.readFileSync(blob)
-    log(`blob ${(blobBuf.length / 1024).toFixed(0)} KiB (linux-${arch}, code cache ${codeCache ? 'on' : 'off'}, assets ${Object.keys(seaConfig.assets).join(', ') || 'none'})`)
-
-    // 3. copy the runtime and inject the blob (postject flips the SEA fuse)
-    const tmpExe = path.join(work, path.basename(opts.out))
-    fs.copyFileSync(node.bin, tmpExe)
-    fs.chmodSync(tmpExe, 0o755)
-    // the runtime's own variables (NODE_COMPILE_CACHE, UV_THREADPOOL_SIZE,
-    // OPENSSL_CONF, ...) made inert for the init; fails on an unexpected runtime
-    const exeBuf = fs.readFileSync(tmpExe)
-    const renamed = neutralizeRuntimeEnv(exeBuf, arch)
-    // and those its JavaScript reads (NODE_CHANNEL_FD, NODE_UNIQUE_ID, NODE_DEBUG)
-    const renamedJs = neutralizeRuntimeJs(exeBuf, arch)
-    fs.writeFileSync(tmpExe, exeBuf)
-    log(`runtime: ${Object.keys(renamed).length + Object.keys(renamedJs).length} environment variable names made inert (scripts/runtime-env.mjs)`)
-    if (opts.strip) {
-      const strip = arch === HOST_ARCH ? 'strip' : `${arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu-strip`
-      const s = spawnSync(strip, ['--strip-all', tmpExe], { encoding: 'utf8' })
-      if (s.status !== 0) throw new Error(`strip failed: ${s.error?.message ?? s.stderr}`)
-    }
-    const { inject } = require('postject')
-    const origWrite = process.stderr.write
-    try {
-      // LIEF's "Can't find string offset for section name '.note…'" is benign
-      process.stderr.write = function (chunk, ...rest) {
-        if (/Can't find string offset for section name/.test(String(chunk))) return true
-        return origWrite.call(process.stderr, chunk, ...rest)
+    // 2. the executable: with a warm code cache when this machine can run it
+    //    (scripts/warm-cache.mjs), else the main script with Node's own cache
+    const assets = { ...(addonBuf ? { [ADDON_NAME]: opts.addon } : {}), ...lazyAssets }
+    let warm
+    if (codeCache && opts.bundle && opts.defaultEntry && opts.warmCache) {
+      try {
+        warm = await warmExecutable({ opts, arch, node, runner, work, main, assets, addonBuf, log })
+      } catch (e) {
+        if (!(e instanceof CannotTrain)) throw e
+        process.stderr.write(`build-sea: note: no warm code cache for linux-${arch} (${e instanceof Error ? e.message : e}): ` +
+          `${path.relative(process.cwd(), opts.out)} gets Node's code cache of the top-level code\n`)
       }
-      await inject(tmpExe, 'NODE_SEA_BLOB', blobBuf, { sentinelFuse: SEA_FUSE, overwrite: true })
-    } finally {
-      process.stderr.write = origWrite
     }
-    fs.renameSync(tmpExe, opts.out)
+    if (!warm) await makeExecutable({ opts, arch, node, runner, work, main, assets, codeCache, out: opts.out, log })
 
     // 4. the addon beside the executable (tried first at run time)
     if (addonBuf) {
@@ -319,6 +276,96 @@ export async function buildSea(opts) {
   }
 }
 
+
+/** Steps 2 and 3 of buildSea: a SEA blob of `main` (+ assets), made by the
+ * target's runtime, injected into a copy of that runtime, renamed to `out`. */
+async function makeExecutable({ opts, arch, node, runner, work, main, assets, codeCache, out, log }) {
+  // the SEA blob, made by the very runtime it is injected into (a blob from
+  // another Node version crashes at start-up)
+  const blob = path.join(work, 'sea-prep.blob')
+  const seaConfig = {
+    main,
+    output: blob,
+    disableExperimentalSEAWarning: true,
+    useSnapshot: false,
+    useCodeCache: codeCache,
+    // NODE_OPTIONS (and --node-options) are NOT applied to this runtime; the
+    // environment itself is untouched, so the supervised program still gets it
+    execArgvExtension: 'none',
+    execArgv: opts.execArgv,
+    assets,
+  }
+  const cfgFile = path.join(work, 'sea-config.json')
+  fs.writeFileSync(cfgFile, JSON.stringify(seaConfig, null, 2))
+  const env = { ...process.env }
+  delete env.NODE_OPTIONS // no hooks of the caller in the blob generator
+  // the same flags as at run time: V8 rejects a code cache made under other flags
+  const cmd = [...(runner ?? []), node.bin, ...opts.execArgv, '--experimental-sea-config', cfgFile]
+  const gen = spawnSync(cmd[0], cmd.slice(1), {
+    cwd: work,
+    env,
+    encoding: 'utf8',
+  })
+  if (gen.status !== 0 || !fs.existsSync(blob)) {
+    throw new Error(`node --experimental-sea-config failed (${gen.status ?? gen.signal}):\n${gen.stderr}${gen.stdout}`)
+  }
+  const blobBuf = fs.readFileSync(blob)
+  log(`blob ${(blobBuf.length / 1024).toFixed(0)} KiB (linux-${arch}, code cache ${codeCache ? 'on' : 'off'}, assets ${Object.keys(seaConfig.assets).join(', ') || 'none'})`)
+
+  // copy the runtime and inject the blob (postject flips the SEA fuse)
+  const tmpExe = path.join(work, path.basename(opts.out))
+  fs.copyFileSync(node.bin, tmpExe)
+  fs.chmodSync(tmpExe, 0o755)
+  // the runtime's own variables (NODE_COMPILE_CACHE, UV_THREADPOOL_SIZE,
+  // OPENSSL_CONF, ...) made inert for the init; fails on an unexpected runtime
+  const exeBuf = fs.readFileSync(tmpExe)
+  const renamed = neutralizeRuntimeEnv(exeBuf, arch)
+  // and those its JavaScript reads (NODE_CHANNEL_FD, NODE_UNIQUE_ID, NODE_DEBUG)
+  const renamedJs = neutralizeRuntimeJs(exeBuf, arch)
+  fs.writeFileSync(tmpExe, exeBuf)
+  log(`runtime: ${Object.keys(renamed).length + Object.keys(renamedJs).length} environment variable names made inert (scripts/runtime-env.mjs)`)
+  if (opts.strip) {
+    const strip = arch === HOST_ARCH ? 'strip' : `${arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu-strip`
+    const s = spawnSync(strip, ['--strip-all', tmpExe], { encoding: 'utf8' })
+    if (s.status !== 0) throw new Error(`strip failed: ${s.error?.message ?? s.stderr}`)
+  }
+  const { inject } = require('postject')
+  const origWrite = process.stderr.write
+  try {
+    // LIEF's "Can't find string offset for section name '.note…'" is benign
+    process.stderr.write = function (chunk, ...rest) {
+      if (/Can't find string offset for section name/.test(String(chunk))) return true
+      return origWrite.call(process.stderr, chunk, ...rest)
+    }
+    await inject(tmpExe, 'NODE_SEA_BLOB', blobBuf, { sentinelFuse: SEA_FUSE, overwrite: true })
+  } finally {
+    process.stderr.write = origWrite
+  }
+  fs.renameSync(tmpExe, out)
+
+}
+
+/**
+ * The executable with a warm code cache (scripts/warm-cache.mjs): a training
+ * executable (the training loader, the bundle as an asset) is run; the cache
+ * it leaves is checked and shipped as an asset beside the bundle, and the
+ * executable's main is the loader. Throws when training fails.
+ */
+async function warmExecutable({ opts, arch, node, runner, work, main, assets, addonBuf, log }) {
+  const source = path.join(work, SOURCE_ASSET)
+  fs.writeFileSync(source, wrapSource(fs.readFileSync(main, 'utf8')))
+  const { loader, training } = writeLoaders(work)
+  const trainDir = path.join(work, 'train')
+  fs.mkdirSync(trainDir)
+  const trainExe = path.join(trainDir, path.basename(opts.out))
+  // the addon beside the training executable, as it is found at run time
+  if (addonBuf) fs.writeFileSync(path.join(trainDir, ADDON_NAME), addonBuf, { mode: 0o755 })
+  await makeExecutable({ opts, arch, node, runner, work, main: training, assets: { ...assets, [SOURCE_ASSET]: source }, codeCache: true, out: trainExe, log: () => {} })
+  const t = train({ exe: trainExe, runner, work, log })
+  log(`warm code cache: ${(t.size / 1024).toFixed(0)} KiB from ${t.runs.map((r) => `"${r}"`).join(', ')}`)
+  await makeExecutable({ opts, arch, node, runner, work, main: loader, assets: { ...assets, [SOURCE_ASSET]: source, [CACHE_ASSET]: t.cache }, codeCache: true, out: opts.out, log })
+  return true
+}
 
 /**
  * The default build: dist/tini-ts-node for this machine, mirrored under

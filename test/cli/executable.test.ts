@@ -7,7 +7,8 @@
 //  - addon loading: beside the executable first, else the embedded copy
 //    extracted into a fresh private directory (removed after loading), and when
 //    nothing works a message listing each attempt, in order, and the fix;
-//  - the addon needs no GLIBC symbol above 2.28 (objdump -T).
+//  - the addon needs no GLIBC symbol above 2.28 (objdump -T);
+//  - it carries the warm code cache of a training run (scripts/warm-cache.mjs).
 // Build first: npm run build (the test builds dist/ itself when it is missing).
 import t from 'tap'
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process'
@@ -241,5 +242,25 @@ if (problem) {
       .version as string
     const exe = fs.readFileSync(EXE)
     t.ok(exe.includes(`v${pinned}`) || exe.includes(`node/v${pinned}`), `carries Node ${pinned}`)
+  })
+
+  // scripts/warm-cache.mjs: the build trains the executable and ships the V8
+  // code cache of that run; when training cannot run, the build only notes it.
+  // Control: the same build with --no-warm-cache carries no trained cache.
+  t.test('the executable carries a warm code cache (assets main.js, main.cache)', async (t) => {
+    const hasWarm = (file: string): boolean => {
+      const b = fs.readFileSync(file)
+      return b.includes('main.cache') && b.includes('main.js')
+    }
+    t.ok(hasWarm(EXE), `${path.relative(ROOT, EXE)} holds the trained cache`)
+    const dir = path.join(CACHE, 'cold')
+    fs.rmSync(dir, { recursive: true, force: true })
+    fs.mkdirSync(dir, { recursive: true })
+    const cold = path.join(dir, 'tini-ts-node')
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build-sea.mjs'), '--quiet', '--arch', process.arch === 'arm64' ? 'arm64' : 'x64', '--no-warm-cache', '--out', cold], { cwd: ROOT, encoding: 'utf8' })
+    t.equal(r.status, 0, `build --no-warm-cache: ${r.stderr}`)
+    t.notOk(hasWarm(cold), 'control: the --no-warm-cache build has none')
+    t.equal(run(cold, ['--', 'sh', '-c', 'exit 7']).status, 7, 'control: and still runs')
+    fs.rmSync(dir, { recursive: true, force: true })
   })
 }
