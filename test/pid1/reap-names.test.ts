@@ -32,7 +32,7 @@ function jsonLines(lines: string[]) {
   return lines.map((l) => JSON.parse(l)).filter((o) => o.event === 'reaped').map((o) => ({ pid: o.pid as number, name: (o.comm as string | undefined) ?? '' }))
 }
 
-for (const [mode, flags, parse] of [['-w', ['-w'], textLines], ['json', ['-w', '--log-format', 'json'], jsonLines]] as const) {
+for (const [mode, flags, parse] of [['-w', ['-w'], textLines], ['-vv', ['-vv'], textLines], ['json', ['-w', '--log-format', 'json'], jsonLines]] as const) {
   t.test(`${mode}: a few orphans (control): every line names its orphan`, async (t) => {
     const reaps = parse(await asPid1(t, [...flags], ['10', 'drain', '60']))
     t.equal(reaps.length, 10, 'a line per orphan')
