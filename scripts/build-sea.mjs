@@ -61,7 +61,7 @@ import { HOST_ARCH, ARCHES, ensureRuntime, runnerFor } from './runtime.mjs'
 import { neutralizeRuntimeEnv, neutralizeRuntimeJs } from './runtime-env.mjs'
 import { parseCommandLine } from './cli-args.mjs'
 import { mirror } from './place-file.mjs'
-import { CACHE_ASSET, CannotTrain, SOURCE_ASSET, train, wrapSource, writeLoaders } from './warm-cache.mjs'
+import { CannotTrain, REJECTED_WARNING, SOURCE_ASSET, checkAscii, replaceCodeCache, train, writeTrainingLoader } from './warm-cache.mjs'
 
 const require = createRequire(import.meta.url)
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -279,7 +279,7 @@ export async function buildSea(opts) {
 
 /** Steps 2 and 3 of buildSea: a SEA blob of `main` (+ assets), made by the
  * target's runtime, injected into a copy of that runtime, renamed to `out`. */
-async function makeExecutable({ opts, arch, node, runner, work, main, assets, codeCache, out, log }) {
+async function makeExecutable({ opts, arch, node, runner, work, main, assets, codeCache, trainedCache, out, log }) {
   // the SEA blob, made by the very runtime it is injected into (a blob from
   // another Node version crashes at start-up)
   const blob = path.join(work, 'sea-prep.blob')
@@ -309,8 +309,9 @@ async function makeExecutable({ opts, arch, node, runner, work, main, assets, co
   if (gen.status !== 0 || !fs.existsSync(blob)) {
     throw new Error(`node --experimental-sea-config failed (${gen.status ?? gen.signal}):\n${gen.stderr}${gen.stdout}`)
   }
-  const blobBuf = fs.readFileSync(blob)
-  log(`blob ${(blobBuf.length / 1024).toFixed(0)} KiB (linux-${arch}, code cache ${codeCache ? 'on' : 'off'}, assets ${Object.keys(seaConfig.assets).join(', ') || 'none'})`)
+  // a trained cache (scripts/warm-cache.mjs) in place of Node's
+  const blobBuf = trainedCache ? replaceCodeCache(fs.readFileSync(blob), trainedCache) : fs.readFileSync(blob)
+  log(`blob ${(blobBuf.length / 1024).toFixed(0)} KiB (linux-${arch}, code cache ${trainedCache ? 'trained' : codeCache ? 'on' : 'off'}, assets ${Object.keys(seaConfig.assets).join(', ') || 'none'})`)
 
   // copy the runtime and inject the blob (postject flips the SEA fuse)
   const tmpExe = path.join(work, path.basename(opts.out))
@@ -348,13 +349,14 @@ async function makeExecutable({ opts, arch, node, runner, work, main, assets, co
 /**
  * The executable with a warm code cache (scripts/warm-cache.mjs): a training
  * executable (the training loader, the bundle as an asset) is run; the cache
- * it leaves is checked and shipped as an asset beside the bundle, and the
- * executable's main is the loader. Throws when training fails.
+ * it leaves replaces Node's in the blob of the executable, whose main is the
+ * bundle itself. Throws CannotTrain when training cannot run here, and a plain
+ * Error when the executable's own V8 rejects the cache.
  */
 async function warmExecutable({ opts, arch, node, runner, work, main, assets, addonBuf, log }) {
   const source = path.join(work, SOURCE_ASSET)
-  fs.writeFileSync(source, wrapSource(fs.readFileSync(main, 'utf8')))
-  const { loader, training } = writeLoaders(work)
+  fs.writeFileSync(source, checkAscii(fs.readFileSync(main, 'utf8')))
+  const training = writeTrainingLoader(work)
   const trainDir = path.join(work, 'train')
   fs.mkdirSync(trainDir)
   const trainExe = path.join(trainDir, path.basename(opts.out))
@@ -363,8 +365,19 @@ async function warmExecutable({ opts, arch, node, runner, work, main, assets, ad
   await makeExecutable({ opts, arch, node, runner, work, main: training, assets: { ...assets, [SOURCE_ASSET]: source }, codeCache: true, out: trainExe, log: () => {} })
   const t = train({ exe: trainExe, runner, work, log })
   log(`warm code cache: ${(t.size / 1024).toFixed(0)} KiB from ${t.runs.map((r) => `"${r}"`).join(', ')}`)
-  await makeExecutable({ opts, arch, node, runner, work, main: loader, assets: { ...assets, [SOURCE_ASSET]: source, [CACHE_ASSET]: t.cache }, codeCache: true, out: opts.out, log })
+  await makeExecutable({ opts, arch, node, runner, work, main, assets, codeCache: true, trainedCache: fs.readFileSync(t.cache), out: opts.out, log })
+  checkAccepted([...(runner ?? []), opts.out], work)
   return true
+}
+
+/** Runs the finished executable once: Node warns on stderr when V8 rejects
+ * the SEA's code cache (a cache that no longer fits fails the build). */
+function checkAccepted(cmd, cwd) {
+  const env = { ...process.env }
+  delete env.NODE_OPTIONS
+  const p = spawnSync(cmd[0], [...cmd.slice(1), '--version'], { env, cwd, encoding: 'utf8', timeout: 120_000 })
+  if (p.status !== 0) throw new Error(`the executable with the trained cache failed to run (${p.status ?? p.signal ?? p.error?.message}): ${(p.stderr ?? '').trim().slice(0, 400)}`)
+  if (p.stderr.includes(REJECTED_WARNING)) throw new Error(`V8 rejected the trained code cache in the executable: ${p.stderr.trim().slice(0, 400)}`)
 }
 
 /**

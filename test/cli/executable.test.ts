@@ -8,7 +8,8 @@
 //    extracted into a fresh private directory (removed after loading), and when
 //    nothing works a message listing each attempt, in order, and the fix;
 //  - the addon needs no GLIBC symbol above 2.28 (objdump -T);
-//  - it carries the warm code cache of a training run (scripts/warm-cache.mjs).
+//  - it carries the warm code cache of a training run (scripts/warm-cache.mjs),
+//    and V8 takes it.
 // Build first: npm run build (the test builds dist/ itself when it is missing).
 import t from 'tap'
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process'
@@ -26,6 +27,33 @@ const BUILT_ADDON = path.join(ROOT, 'build', 'Release', 'tini_native.node')
 // below hide behind a tmpfs (the copies must stay visible and executable).
 const CACHE = path.join(process.env.TINI_TS_CACHE ?? path.join(os.homedir(), '.cache', 'tini-ts'), 'executable-test')
 const GLIBC_FLOOR = [2, 28]
+
+// The code cache inside a Node 24 SEA blob (src/node_sea.cc, SeaSerializer):
+// u32 magic, u32 flags, u8 execArgvExtension, then u64-length-prefixed strings:
+// the main's path, the main script, the code cache (flag kUseCodeCache, 4).
+// The blob is found by its magic and a layout that parses; the result is a
+// view into `exe` (its offset locates the cache in the file).
+function seaCodeCache(exe: Buffer): Buffer {
+  const magic = Buffer.from([0x20, 0xda, 0x43, 0x01])
+  for (let at = exe.indexOf(magic); at >= 0; at = exe.indexOf(magic, at + 1)) {
+    const flags = exe.readUInt32LE(at + 4)
+    if (!(flags & 4) || flags > 0xff) continue
+    let off = at + 9
+    const next = (): Buffer | undefined => {
+      if (off + 8 > exe.length) return undefined
+      const n = Number(exe.readBigUInt64LE(off))
+      if (n > exe.length - off - 8) return undefined
+      const s = exe.subarray(off + 8, off + 8 + n)
+      off += 8 + n
+      return s
+    }
+    const codePath = next()
+    const main = next()
+    const cache = next()
+    if (codePath && main && cache && cache.length > 0) return cache
+  }
+  throw new Error('no SEA blob with a code cache in the executable')
+}
 
 // a clean environment: no addon override, no runtime dir, nothing of the caller's NODE_OPTIONS
 function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
@@ -244,23 +272,40 @@ if (problem) {
     t.ok(exe.includes(`v${pinned}`) || exe.includes(`node/v${pinned}`), `carries Node ${pinned}`)
   })
 
-  // scripts/warm-cache.mjs: the build trains the executable and ships the V8
-  // code cache of that run; when training cannot run, the build only notes it.
-  // Control: the same build with --no-warm-cache carries no trained cache.
-  t.test('the executable carries a warm code cache (assets main.js, main.cache)', async (t) => {
-    const hasWarm = (file: string): boolean => {
-      const b = fs.readFileSync(file)
-      return b.includes('main.cache') && b.includes('main.js')
-    }
-    t.ok(hasWarm(EXE), `${path.relative(ROOT, EXE)} holds the trained cache`)
+  // scripts/warm-cache.mjs: the build trains the executable and puts the V8
+  // code cache of that run in place of Node's (which holds top-level code
+  // only); when training cannot run, the build only notes it. A cache V8
+  // rejects makes Node warn on stderr at every start.
+  // Controls: the same build with --no-warm-cache carries Node's cold cache,
+  // and a copy whose cache is damaged gets the warning.
+  t.test('the executable carries a warm code cache, and V8 takes it', async (t) => {
+    const exe = fs.readFileSync(EXE)
+    const warm = seaCodeCache(exe)
     const dir = path.join(CACHE, 'cold')
     fs.rmSync(dir, { recursive: true, force: true })
     fs.mkdirSync(dir, { recursive: true })
     const cold = path.join(dir, 'tini-ts-node')
     const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build-sea.mjs'), '--quiet', '--arch', process.arch === 'arm64' ? 'arm64' : 'x64', '--no-warm-cache', '--out', cold], { cwd: ROOT, encoding: 'utf8' })
     t.equal(r.status, 0, `build --no-warm-cache: ${r.stderr}`)
-    t.notOk(hasWarm(cold), 'control: the --no-warm-cache build has none')
-    t.equal(run(cold, ['--', 'sh', '-c', 'exit 7']).status, 7, 'control: and still runs')
+    const coldCache = seaCodeCache(fs.readFileSync(cold))
+    t.ok(warm.length > 2 * coldCache.length, `the trained cache (${warm.length} bytes) holds far more than Node's cold one (${coldCache.length} bytes)`)
+    t.equal(run(cold, ['--', 'sh', '-c', 'exit 7']).status, 7, 'control: the cold build runs too')
+
+    const rejected = 'Code cache data rejected'
+    for (const args of [['--version'], ['-s', '-w', '--', 'true']]) {
+      const p = run(EXE, args)
+      t.equal(p.status, 0, `${args.join(' ')}: runs`)
+      t.notMatch(p.stderr, rejected, `${args.join(' ')}: no rejected-cache warning`)
+    }
+    // control: flip the first byte of the cache's payload (V8's magic number)
+    const bad = path.join(dir, 'damaged')
+    const copy = Buffer.from(exe)
+    copy[warm.byteOffset - exe.byteOffset] ^= 0xff
+    fs.writeFileSync(bad, copy, { mode: 0o755 })
+    fs.copyFileSync(ADDON, path.join(dir, 'tini_native.node'))
+    const p = run(bad, ['-s', '--', 'true'])
+    t.equal(p.status, 0, 'control: a damaged cache still runs')
+    t.match(p.stderr, rejected, 'control: and Node warns that V8 rejected it')
     fs.rmSync(dir, { recursive: true, force: true })
   })
 }
