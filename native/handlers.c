@@ -112,7 +112,9 @@ int reap_all(int *wake) {
     if (reap_gate_yield()) break; /* a holder came: it reaps the rest */
     int status;
     pid_t pid;
-    if (LOAD(&details) && LOAD(&reap_events)) {
+    /* Past the name budget nothing is read, and a peek would be one more
+     * wait call per orphan in the storms the budget is for. */
+    if (LOAD(&details) && LOAD(&reap_events) && zombie_read_budget_left()) {
       /* Peek first (WNOWAIT) so the zombie's /proc entry is still there. */
       siginfo_t si;
       memset(&si, 0, sizeof si);

@@ -27,6 +27,17 @@
 static uint64_t window_start_ns;
 static int reads_in_window;
 
+static uint64_t coarse_now_ns(void) {
+  struct timespec ts;
+  if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) != 0) return 0;
+  return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Async-signal-safe: clock_gettime, atomics. */
+int zombie_read_budget_left(void) {
+  return coarse_now_ns() - LOAD(&window_start_ns) >= WINDOW_NS || LOAD(&reads_in_window) < READS_PER_WINDOW;
+}
+
 /* Async-signal-safe: clock_gettime, atomics. */
 int zombie_read_allowed(void) {
   struct timespec ts;

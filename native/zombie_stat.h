@@ -17,5 +17,7 @@ void read_zombie(pid_t pid, int name_dir_fd, event_t *ev);
 /* 1 while this window's budget of reads lasts (zombie_stat.c says why):
  * each 1 counts one read. Async-signal-safe. */
 int zombie_read_allowed(void);
+/* 1 if zombie_read_allowed() would now say 1; counts nothing. Async-signal-safe. */
+int zombie_read_budget_left(void);
 
 #endif
