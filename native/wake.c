@@ -9,6 +9,9 @@
  */
 #include "wake.h"
 
+#include <errno.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "events.h"
@@ -49,6 +52,63 @@ void wake_js_lazy(void) {
 #define BATCH_MS 5
 static uv_timer_t batch_timer;
 
+/* The window's clock. A libuv timer would make every sleep of the loop an
+ * epoll_pwait with a timeout, and in a storm each SIGCHLD interrupts that
+ * sleep: the kernel then arms and cancels a high-resolution timer per
+ * orphan, which in a VM costs as much as the reap (16 us per orphan with -w,
+ * measured). A timerfd is armed once per window and the loop sleeps without
+ * a timeout. Made on the first window, after the spawn, so it takes no
+ * descriptor that start-up needs; without one (EMFILE), the libuv timer. */
+static int batch_fd = -1;
+static uv_poll_t batch_poll;
+
+static void on_batch_timer(uv_timer_t *t);
+
+static void batch_fd_ready(uv_poll_t *h, int status, int events) {
+  (void)h;
+  (void)status;
+  (void)events;
+  uint64_t expirations;
+  while (read(batch_fd, &expirations, sizeof expirations) < 0 && errno == EINTR) {
+  }
+  on_batch_timer(&batch_timer);
+}
+
+static void batch_fd_closed(uv_handle_t *h) {
+  (void)h;
+  close(batch_fd);
+  batch_fd = -1;
+}
+
+static int batch_fd_open(void) {
+  if (batch_fd >= 0) return 1;
+  int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (fd < 0) return 0;
+  if (uv_poll_init(uv_handle_get_loop((uv_handle_t *)&batch_timer), &batch_poll, fd) != 0) {
+    close(fd);
+    return 0;
+  }
+  batch_fd = fd;
+  uv_poll_start(&batch_poll, UV_READABLE, batch_fd_ready);
+  uv_unref((uv_handle_t *)&batch_poll); /* the wake-up's async handle keeps the loop alive */
+  return 1;
+}
+
+/* Start a window: BATCH_MS from now, on the timerfd, else the libuv timer. */
+static void window_start(void) {
+  if (batch_fd_open()) {
+    struct itimerspec its = {{0, 0}, {0, BATCH_MS * 1000000L}};
+    if (timerfd_settime(batch_fd, 0, &its, NULL) == 0) return;
+  }
+  uv_timer_start(&batch_timer, on_batch_timer, BATCH_MS, 0);
+}
+
+static int window_running(void) {
+  if (uv_is_active((uv_handle_t *)&batch_timer)) return 1;
+  struct itimerspec its;
+  return batch_fd >= 0 && timerfd_gettime(batch_fd, &its) == 0 && (its.it_value.tv_sec || its.it_value.tv_nsec);
+}
+
 /* What the handlers recorded: reap lines written here (events.c), JS called
  * only when something is left for it. The count of events seen. */
 static int handle_events(void) {
@@ -74,14 +134,15 @@ static int handle_events(void) {
  * look and the opening is taken now, as no handler woke us for it). */
 static void on_batch_timer(uv_timer_t *t) {
   if (!LOAD(&wake_ready)) return;
+  (void)t;
   if (handle_events() > 0) {
-    uv_timer_start(t, on_batch_timer, BATCH_MS, 0);
+    window_start();
     return;
   }
   STORE(&wake_gate, 0);
   if (events_pending() && XCHG(&wake_gate, 1) == 0) {
     handle_events();
-    uv_timer_start(t, on_batch_timer, BATCH_MS, 0);
+    window_start();
   }
 }
 
@@ -89,8 +150,7 @@ static void on_batch_timer(uv_timer_t *t) {
 static void on_wake_async(uv_async_t *h) {
   (void)h;
   handle_events();
-  if (LOAD(&wake_ready) && LOAD(&wake_gate) && !uv_is_active((uv_handle_t *)&batch_timer))
-    uv_timer_start(&batch_timer, on_batch_timer, BATCH_MS, 0);
+  if (LOAD(&wake_ready) && LOAD(&wake_gate) && !window_running()) window_start();
 }
 
 /* onWake(fn): call fn on the loop whenever a handler recorded something. The
@@ -123,6 +183,7 @@ napi_value js_stop_wake(napi_env env, napi_callback_info info) {
   if (XCHG(&wake_ready, 0)) {
     uv_close((uv_handle_t *)&wake_async, NULL);
     uv_close((uv_handle_t *)&batch_timer, NULL);
+    if (batch_fd >= 0) uv_close((uv_handle_t *)&batch_poll, batch_fd_closed);
   }
   return NULL;
 }

@@ -62,6 +62,21 @@ t.test('RLIMIT_NOFILE', { skip: haveBinary('prlimit') ? false : 'needs prlimit' 
   // -w: the Node path, whatever TINI_TS_BIN is (the front end hands it over)
   const r21 = await run(['prlimit', '--nofile=20', ...tiniArgv(['-s', '-w', '--', 'true'])], 20_000)
   oneLine(t, r21, /too many open files \(RLIMIT_NOFILE, ulimit -n, is below the 21 tini-ts needs/)
+  // The window that batches reap lines runs on a timerfd, made at the first
+  // batch (after the spawn); with no descriptor left for it, on libuv's
+  // timer (native/wake.c). Either way every orphan gets its line. The
+  // program waits until its parent, the init, holds a timerfd (at most 2 s),
+  // then reports how many it holds.
+  const holdsTimerfd = `sh -c 'true &'; i=0; while [ $i -lt 40 ] && ! ls -l /proc/$PPID/fd 2>/dev/null | grep -q timerfd; do sleep 0.05; i=$((i+1)); done; echo "timerfds=$(ls -l /proc/$PPID/fd | grep -c timerfd)"; exit 4`
+  for (const [limit, timerfds] of [[undefined, 1], ['21', 0]] as const) {
+    const argv = tiniArgv(['-s', '-w', '--', 'sh', '-c', holdsTimerfd])
+    const r = await run(limit ? ['prlimit', `--nofile=${limit}`, ...argv] : argv, 20_000)
+    const what = limit ? `${limit} descriptors` : 'control, no limit'
+    t.equal(r.code, 4, `${what}: the program's status`)
+    t.match(r.stdout, `timerfds=${timerfds}`, `${what}: the window runs on ${timerfds ? 'a timerfd' : "libuv's timer"}`)
+    t.match(r.stderr, /Reaped zombie process with pid=\d+/, `${what}: the orphan's line comes`)
+    t.notMatch(r.stderr, CRASH_TEXT)
+  }
   if (viaFrontEnd()) {
     // The fast path opens a few descriptors at a time, none of them kept.
     const fast = await run(['prlimit', '--nofile=8', ...tiniArgv(['-s', '--', 'sh', '-c', 'sleep 0.1 & exit 4'])], 20_000)
