@@ -41,7 +41,7 @@ import { measureMemoryIdle } from './lib/memory.mjs'
 import { machine, markdown, writeResultsMd } from './lib/report.mjs'
 import { measureSignal } from './lib/signals.mjs'
 import { summarise } from './lib/stats.mjs'
-import { asPid1, measureStartup } from './lib/startup.mjs'
+import { asPid1, measurePairs, measureStartup } from './lib/startup.mjs'
 import { QuotaCgroup, hungProbeOnce, probeOnce } from './lib/quota.mjs'
 import { buildSigwindow, measureWindow } from './lib/window.mjs'
 import { measureStorm } from './lib/storm.mjs'
@@ -75,6 +75,7 @@ function parseArgs(argv) {
     rounds: 5,
     startupSub: 4, // sub-rounds per round ...
     startupPer: 2, // ... of this many runs each: 5*4*2 = 40 runs per contender
+    startupPairs: 16, // tini-ts against the floor, back to back: 5*16 = 80 pairs
     signals: 200, // per contender per round: 1000 in all
     signalGapUs: 300, // 300..600 us between signals
     orphans: 5000,
@@ -86,7 +87,7 @@ function parseArgs(argv) {
     windowTrials: 3, // signal window: tries per delay ...
     windowStepMs: 1, // ... bisected to this resolution
   }
-  const smoke = { ...full, rounds: 1, startupSub: 1, startupPer: 3, signals: 30, orphans: 500, burstOrphans: 500, settleMs: 500, idleMs: 1000, quotaProbes: 1, windowTrials: 1, windowStepMs: 10 }
+  const smoke = { ...full, rounds: 1, startupSub: 1, startupPer: 3, startupPairs: 2, signals: 30, orphans: 500, burstOrphans: 500, settleMs: 500, idleMs: 1000, quotaProbes: 1, windowTrials: 1, windowStepMs: 10 }
   o.size = o.smoke ? smoke : full
   if (o.rounds !== undefined) {
     if (!(o.rounds >= 1)) throw new Error('--rounds must be >= 1')
@@ -113,7 +114,7 @@ async function main() {
   }
   say(`contenders: ${list.map((c) => c.key).join(', ')}; ${z.rounds} round(s)${cfg.smoke ? ' (smoke)' : ''}`)
 
-  const raw = Object.fromEntries(list.map((c) => [c.key, { startup: [], startupCpu: [], startupPid1: [], startupPid1Cpu: [], probe: [], hung: [], window: [], memory: [], storm: [], stormW: [], stormVv: [], stormJson: [], burst: [], signal: [], lost: 0, errors: [] }]))
+  const raw = Object.fromEntries(list.map((c) => [c.key, { startup: [], startupCpu: [], startupPid1: [], startupPid1Cpu: [], startupPairs: [], startupPid1Pairs: [], probe: [], hung: [], window: [], memory: [], storm: [], stormW: [], stormVv: [], stormJson: [], burst: [], signal: [], lost: 0, errors: [] }]))
   const attempt = async (c, what, fn) => {
     try {
       await fn()
@@ -155,6 +156,12 @@ async function main() {
       for (let sub = 0; sub < z.startupSub; sub++) {
         for (const c of rot(order, sub).filter((c) => c.startupPid1)) await attempt(c, 'start-up as PID 1', () => measureStartup(fx, asPid1(c.startupPid1), z.startupPer, raw[c.key].startupPid1, raw[c.key].startupPid1Cpu))
       }
+    }
+    // the targets' measure: tini-ts and the floor back to back, a ratio per pair
+    const fl = list.find((c) => c.key === 'floor')
+    for (const c of list.filter((c) => c.key === 'tini-ts')) {
+      if (want.has('startup') && fl?.startup) await attempt(c, 'paired start-up', () => measurePairs(fx, c.startup, fl.startup, z.startupPairs, raw[c.key].startupPairs))
+      if (want.has('pid1') && fl?.startupPid1 && c.startupPid1) await attempt(c, 'paired start-up as PID 1', () => measurePairs(fx, asPid1(c.startupPid1), asPid1(fl.startupPid1), z.startupPairs, raw[c.key].startupPid1Pairs))
     }
     if (cg) {
       for (let k = 0; k < z.quotaProbes; k++) {

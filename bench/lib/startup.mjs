@@ -18,3 +18,17 @@ export function measureStartup(fx, cmd, n, into = [], cpu = undefined) {
   if (r.status !== 0) throw new Error(`${r.stderr.trim() || `exit ${r.status ?? r.signal}`}`)
   return into
 }
+
+/** Paired start-up: n pairs of cmdA and cmdB back to back (bench/fixtures/startup
+ * --pair), alternating which goes first; pushes [aWall, bWall, aCpu, bCpu] (ms). */
+export function measurePairs(fx, cmdA, cmdB, n, into = []) {
+  const r = run(fx.startup, ['--pair', String(n), ...cmdA, '::', ...cmdB], { timeout: 60000 + n * 22000 })
+  const a = [], b = []
+  for (const line of r.stdout.split('\n')) {
+    const m = /^([ab]) (\d+) (\d+)$/.exec(line.trim())
+    if (m) (m[1] === 'a' ? a : b).push([Number(m[2]) / 1e6, Number(m[3]) / 1e6])
+  }
+  for (let i = 0; i < Math.min(a.length, b.length); i++) into.push([a[i][0], b[i][0], a[i][1], b[i][1]])
+  if (r.status !== 0) throw new Error(`${r.stderr.trim() || `exit ${r.status ?? r.signal}`}`)
+  return into
+}

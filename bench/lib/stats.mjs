@@ -19,6 +19,10 @@ export function summarise(raw) {
     const x = {}
     if (r.startup.length) Object.assign(x, { startupMs: median(r.startup), startupMinMs: Math.min(...r.startup), startupP90Ms: quantile(r.startup, 0.9), startupN: r.startup.length, startupCpuMs: median(r.startupCpu) })
     if (r.startupPid1?.length) Object.assign(x, { startupPid1Ms: median(r.startupPid1), startupPid1CpuMs: median(r.startupPid1Cpu), startupPid1N: r.startupPid1.length })
+    // paired runs ([a wall, b wall, a CPU, b CPU] against the floor): the median of the ratios
+    const paired = (p) => (p?.length ? { n: p.length, wall: median(p.map((q) => q[0] / q[1])), cpu: median(p.map((q) => q[2] / q[3])) } : undefined)
+    if (r.startupPairs?.length) x.pairedStartup = paired(r.startupPairs)
+    if (r.startupPid1Pairs?.length) x.pairedStartupPid1 = paired(r.startupPid1Pairs)
     if (r.probe?.length) {
       const ok = r.probe.filter((p) => p.status === '0')
       Object.assign(x, {
