@@ -76,7 +76,7 @@ export function markdown(res) {
   const { summary: s, machine: m, cfg, list, versions } = res
   const L = []
   const mark = (h) => (h === undefined ? 'n/a' : h ? '✅ holds' : '❌ misses')
-  L.push(`Run: ${m.date} · ${cfg.smoke ? '**smoke** (one short round, not for comparison)' : `${cfg.size.rounds} rounds, contenders interleaved (order rotated each round)`}`)
+  L.push(`Run: ${m.date} · ${cfg.smoke ? '**smoke** (one short round, not for comparison)' : `${cfg.size.rounds} rounds, contenders interleaved (order rotated each round)${cfg.pageCacheDropped ? ', page cache dropped before the warm-up' : cfg.pageCacheDropped === false ? ', page cache NOT dropped (not root)' : ''}`}`)
   L.push('')
   L.push(`Machine: ${m.nproc} CPUs · ${m.cpu} · ${m.memGiB} GiB · ${m.kernel} · tini-ts at ${m.commit}`)
   L.push('')
