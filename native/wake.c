@@ -60,28 +60,42 @@ static uv_timer_t batch_timer;
  * a timeout. Made on the first window, after the spawn, so it takes no
  * descriptor that start-up needs; without one (EMFILE), the libuv timer. */
 static int batch_fd = -1;
+static int closing_fd = -1; /* batch_poll is closing; its fd is closed when it has */
 static uv_poll_t batch_poll;
 
 static void on_batch_timer(uv_timer_t *t);
 
+static void batch_fd_closed(uv_handle_t *h) {
+  (void)h;
+  close(closing_fd);
+  closing_fd = -1;
+}
+
+/* Stop using the timerfd: later windows run on the libuv timer (or a new
+ * timerfd once this one is closed). */
+static void batch_fd_close(void) {
+  if (batch_fd < 0) return;
+  closing_fd = batch_fd;
+  batch_fd = -1;
+  uv_close((uv_handle_t *)&batch_poll, batch_fd_closed);
+}
+
 static void batch_fd_ready(uv_poll_t *h, int status, int events) {
   (void)h;
-  (void)status;
   (void)events;
-  uint64_t expirations;
-  while (read(batch_fd, &expirations, sizeof expirations) < 0 && errno == EINTR) {
+  if (status < 0) {
+    batch_fd_close(); /* libuv stopped the poll: nothing would read the timerfd */
+  } else {
+    uint64_t expirations;
+    while (read(batch_fd, &expirations, sizeof expirations) < 0 && errno == EINTR) {
+    }
   }
   on_batch_timer(&batch_timer);
 }
 
-static void batch_fd_closed(uv_handle_t *h) {
-  (void)h;
-  close(batch_fd);
-  batch_fd = -1;
-}
-
 static int batch_fd_open(void) {
   if (batch_fd >= 0) return 1;
+  if (closing_fd >= 0) return 0;
   int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
   if (fd < 0) return 0;
   if (uv_poll_init(uv_handle_get_loop((uv_handle_t *)&batch_timer), &batch_poll, fd) != 0) {
@@ -94,8 +108,10 @@ static int batch_fd_open(void) {
   return 1;
 }
 
-/* Start a window: BATCH_MS from now, on the timerfd, else the libuv timer. */
+/* Start a window: BATCH_MS from now, on the timerfd, else the libuv timer.
+ * Not once stopWake() ran (JS may call it from within handle_events). */
 static void window_start(void) {
+  if (!LOAD(&wake_ready)) return;
   if (batch_fd_open()) {
     struct itimerspec its = {{0, 0}, {0, BATCH_MS * 1000000L}};
     if (timerfd_settime(batch_fd, 0, &its, NULL) == 0) return;
@@ -183,7 +199,7 @@ napi_value js_stop_wake(napi_env env, napi_callback_info info) {
   if (XCHG(&wake_ready, 0)) {
     uv_close((uv_handle_t *)&wake_async, NULL);
     uv_close((uv_handle_t *)&batch_timer, NULL);
-    if (batch_fd >= 0) uv_close((uv_handle_t *)&batch_poll, batch_fd_closed);
+    batch_fd_close();
   }
   return NULL;
 }

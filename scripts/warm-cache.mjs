@@ -140,6 +140,9 @@ export function train({ exe, runner, work, log }) {
     const p = spawnSync(r.cmd[0], r.cmd.slice(1), { env, encoding: 'utf8', cwd: work, timeout: 120_000 })
     if (p.status !== 0) {
       const why = `training run "${r.name}" failed (${p.status ?? p.signal ?? p.error?.message}): ${(p.stderr ?? '').trim().slice(0, 400)}`
+      // the check consumes the cache the runs before it made: its failure is
+      // the cache's, and fails the build
+      if (r.check) throw new Error(why)
       if (r.required) throw new CannotTrain(why)
       log(`note: ${why}; the cache holds the runs before it`)
       continue

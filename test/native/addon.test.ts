@@ -559,9 +559,15 @@ t.test('setReapLines: the addon writes each orphan\'s reap line itself; a name J
     n.setReapLines('[WARN  test (' + process.pid + ')] Reaped zombie process with pid=')
     n.setSubreaper()
     const s = n.spawn({ argv: ['sh', '-c', 'sleep 0.1 & "$0" 0.1 & exit 0', ${JSON.stringify(odd)}], newGroup: true })
+    // Only the wake-up's callback drains: the addon writes its lines before
+    // it calls JS, so an extra drain here could take an orphan the addon
+    // has not come to yet (its batch window still running).
     await until('both orphans reaped', () => n.stats().orphans >= 2 && events.some((e) => e.type === 'programExited'))
-    await sleep(100)
-    pull()
+    await until('the line and the event', () => {
+      n.logFlush(100)
+      return fs.readFileSync(${JSON.stringify(logFile)}, 'latin1').includes('\\n') && events.some((e) => e.type === 'reaped')
+    })
+    await sleep(50) // what else comes, to be seen below
     n.logFlush(2000)
     n.stopWake()
     out({ text: fs.readFileSync(${JSON.stringify(logFile)}, 'latin1'), js: events.filter((e) => e.type === 'reaped').map((e) => e.comm), stats: n.stats(), self: process.pid })
