@@ -27,6 +27,7 @@
 static uint64_t window_start_ns;
 static int reads_in_window;
 
+/* 0 if the clock cannot be read. Async-signal-safe: clock_gettime. */
 static uint64_t coarse_now_ns(void) {
   struct timespec ts;
   if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) != 0) return 0;
@@ -40,9 +41,8 @@ int zombie_read_budget_left(void) {
 
 /* Async-signal-safe: clock_gettime, atomics. */
 int zombie_read_allowed(void) {
-  struct timespec ts;
-  if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) != 0) return 1;
-  uint64_t now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+  uint64_t now = coarse_now_ns();
+  if (now == 0) return 1; /* no clock: no budget either */
   uint64_t start = LOAD(&window_start_ns);
   /* one thread opens the next window; a reader racing it may count in
    * either window, which a budget can afford */
